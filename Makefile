@@ -1,0 +1,83 @@
+# powboard: every task. `make run` and `make test` work on a fresh Debian/Ubuntu
+# machine: they install or create what they need (PostgreSQL binaries, a private
+# cluster under .data/, npm packages, Python venvs for the checkers).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Builds use the committed query metadata in .sqlx/ (no database needed to compile).
+export SQLX_OFFLINE ?= true
+CARGO ?= cargo
+BIN := target/release/powboard
+LISTEN_ADDR ?= 127.0.0.1:8080
+
+.PHONY: help run release server-deps test rust-check rust-test sqlx-prepare sqlx-check db-url psql-local \
+	hide unhide clean
+
+## help: list the targets
+help:
+	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+
+## run: build the SPA and the server, start the board on http://127.0.0.1:8080
+##      (against DATABASE_URL if set, else a private PostgreSQL cluster under .data/)
+run: frontend-build release
+	@scripts/dev-env.sh exec $(BIN) serve
+
+## release: the optimized server binary (target/release/powboard)
+release: server-deps
+	$(CARGO) build --release --locked -p powboard
+
+# The C toolchain and pkg-config some crates need; Rust itself must be installed (rustup).
+server-deps:
+	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from https://rustup.rs" >&2; exit 1; }
+	@command -v cc >/dev/null || scripts/apt-install.sh build-essential
+
+## test: everything CI checks (format, lints, Rust tests on PostgreSQL, frontend unit and
+##       browser tests, GeoIP tests, ops checks with the production topology smoke test,
+##       and the short resilience run: faults, slow clients, a one-minute soak)
+test: rust-check rust-test frontend-test ops-test resilience-short
+
+## rust-check: rustfmt, clippy (warnings are errors), and .sqlx/ matching the migrations
+rust-check: server-deps sqlx-check
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+# Every query re-checked against a database migrated from migrations/; fails when the
+# committed .sqlx/ differs from what that produces.
+sqlx-check: sqlx-prepare
+	@if [ -n "$$(git status --porcelain -- .sqlx)" ]; then \
+		git status --short -- .sqlx; echo ".sqlx/ is stale: commit the result of make sqlx-prepare" >&2; exit 1; fi
+	@echo ".sqlx/ matches the migrations"
+
+## rust-test: the server's unit and integration tests against a real PostgreSQL
+rust-test: release geoip-test-deps
+	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
+	scripts/dev-env.sh exec $(CARGO) nextest run --release --locked --no-fail-fast
+
+## sqlx-prepare: refresh .sqlx/ (the compile-time query metadata) after changing SQL
+sqlx-prepare:
+	@url=$$(scripts/local-pg.sh createdb powboard_sqlx); \
+	for f in migrations/*.sql; do psql -X -q -v ON_ERROR_STOP=1 "$$url" -f "$$f"; done; \
+	rm -rf .sqlx && mkdir -p .sqlx && touch backend/src/lib.rs && \
+	SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$$PWD/.sqlx DATABASE_URL=$$url $(CARGO) check -p powboard --all-targets
+	@ls .sqlx | wc -l | sed 's/$$/ queries in .sqlx/'
+
+## db-url: print the database URL `make run` uses (starting the private cluster)
+db-url:
+	@scripts/dev-env.sh url
+
+## psql-local: psql on the database `make run` uses
+psql-local:
+	@psql "$$(scripts/dev-env.sh url)"
+
+## hide ID=n / unhide ID=n: moderation against the database `make run` uses
+hide unhide: release
+	@test -n "$(ID)" || { echo "usage: make $@ ID=<listing id>" >&2; exit 2; }
+	scripts/dev-env.sh exec $(BIN) listings $@ $(ID)
+
+## clean: remove build outputs (keeps .data/)
+clean:
+	$(CARGO) clean
+	rm -rf frontend/dist
+
+-include mk/*.mk

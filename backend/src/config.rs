@@ -1,0 +1,240 @@
+//! Every setting, as an environment variable and a flag (`powboard --help` lists them
+//! with their defaults). The names are part of the contract in DESIGN.md.
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+
+use crate::country::CountryExtraBits;
+
+/// The URL of the private cluster that `scripts/local-pg.sh` (and so `make run`) starts.
+pub const LOCAL_DATABASE_URL: &str = "postgres://powboard@127.0.0.1:54329/powboard";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "powboard",
+    version,
+    about = "A public bulletin board that bots find expensive to spam"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API and the web UI (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Moderation: hide or unhide a listing by id.
+    Listings {
+        #[command(subcommand)]
+        action: ListingsAction,
+    },
+    /// Proof-of-work tools.
+    Pow {
+        #[command(subcommand)]
+        action: PowAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ListingsAction {
+    /// Hide a listing: it disappears from search, counts and statistics.
+    Hide { id: i64 },
+    /// Make a hidden listing visible again.
+    Unhide { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PowAction {
+    /// Solve a challenge natively on all cores. Reads the JSON of
+    /// `GET /api/pow/challenge` from the argument or standard input and prints the
+    /// `X-PoW-Nonce` value (or all three headers with --headers).
+    Solve {
+        /// The challenge JSON; `-` or absent reads standard input.
+        json: Option<String>,
+        /// Print `X-PoW-Challenge`, `X-PoW-Token` and `X-PoW-Nonce` header lines.
+        #[arg(long)]
+        headers: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AppEnv {
+    Dev,
+    Prod,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Config {
+    /// PostgreSQL URL (default: the private cluster of `make run`).
+    #[arg(long, env = "DATABASE_URL", default_value = LOCAL_DATABASE_URL, hide_env_values = true, global = true)]
+    pub database_url: String,
+    /// Where to listen.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen_addr: SocketAddr,
+    /// `prod` enforces real secrets and logs JSON.
+    #[arg(
+        long,
+        env = "APP_ENV",
+        value_enum,
+        default_value = "dev",
+        global = true
+    )]
+    pub app_env: AppEnv,
+    /// The built SPA.
+    #[arg(long, env = "WEB_DIR", default_value = "frontend/dist")]
+    pub web_dir: PathBuf,
+    /// HMAC key of PoW tokens (base64, 32 bytes); random per start in dev.
+    #[arg(long, env = "POW_SECRET_KEY", hide_env_values = true)]
+    pub pow_secret_key: Option<String>,
+    /// HMAC key of the stored client hashes (base64, 32 bytes); random per start in dev.
+    #[arg(long, env = "IP_HASH_SALT", hide_env_values = true)]
+    pub ip_hash_salt: Option<String>,
+    /// CIDRs whose X-Forwarded-For is believed (comma-separated).
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub trusted_proxies: Vec<TrustedNet>,
+    /// IPv4 client key prefix length.
+    #[arg(long, env = "IPV4_PREFIX_LEN", default_value_t = 32, value_parser = clap::value_parser!(u8).range(8..=32))]
+    pub ipv4_prefix_len: u8,
+    /// IPv6 client key prefix length.
+    #[arg(long, env = "IPV6_PREFIX_LEN", default_value_t = 64, value_parser = clap::value_parser!(u8).range(16..=128))]
+    pub ipv6_prefix_len: u8,
+    /// Read budget: requests per window (0 = off).
+    #[arg(long, env = "RATE_READ_MAX", default_value_t = 120, value_parser = clap::value_parser!(u32).range(0..=65_535))]
+    pub rate_read_max: u32,
+    #[arg(long, env = "RATE_READ_WINDOW_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub rate_read_window_secs: u64,
+    /// Write budget: listings per window (0 = off).
+    #[arg(long, env = "RATE_WRITE_MAX", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=65_535))]
+    pub rate_write_max: u32,
+    #[arg(long, env = "RATE_WRITE_WINDOW_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub rate_write_window_secs: u64,
+    /// Challenge budget: challenges per window (0 = off).
+    #[arg(long, env = "RATE_CHALLENGE_MAX", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=65_535))]
+    pub rate_challenge_max: u32,
+    #[arg(long, env = "RATE_CHALLENGE_WINDOW_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub rate_challenge_window_secs: u64,
+    /// Memory bound of the limiter: client keys tracked per budget.
+    #[arg(long, env = "RATE_MAX_TRACKED_CLIENTS", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(16..))]
+    pub rate_max_tracked_clients: u64,
+    /// Require a proof of work for every listing.
+    #[arg(long, env = "POW_ENABLE", default_value_t = true, action = ArgAction::Set)]
+    pub pow_enable: bool,
+    /// Base difficulty: log2 of the expected number of hashes.
+    #[arg(long, env = "POW_DIFFICULTY", default_value_t = 22.0)]
+    pub pow_difficulty: f64,
+    /// Sub-puzzles per challenge (k).
+    #[arg(long, env = "POW_SUBPUZZLES", default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub pow_subpuzzles: u8,
+    /// Cap on the difficulty after surcharges.
+    #[arg(long, env = "POW_MAX_DIFFICULTY", default_value_t = 30.0)]
+    pub pow_max_difficulty: f64,
+    /// Extra bits per listing the same client key posted within the adaptive window.
+    #[arg(long, env = "POW_ADAPTIVE_STEP", default_value_t = 1.0)]
+    pub pow_adaptive_step: f64,
+    #[arg(long, env = "POW_ADAPTIVE_WINDOW_SECS", default_value_t = 3600)]
+    pub pow_adaptive_window_secs: u64,
+    /// Extra bits by country, e.g. `XX=2,YY=1`.
+    #[arg(long, env = "POW_COUNTRY_EXTRA_BITS", default_value = "")]
+    pub pow_country_extra_bits: CountryExtraBits,
+    /// Challenge lifetime in seconds.
+    #[arg(long, env = "POW_TTL_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=86_400))]
+    pub pow_ttl_seconds: u64,
+    /// Request body cap in bytes (chunked bodies too).
+    #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 4096)]
+    pub body_limit_bytes: usize,
+    /// Maximum listing length in Unicode characters.
+    #[arg(long, env = "MAX_BODY_CHARS", default_value_t = 255, value_parser = clap::value_parser!(u32).range(1..=4000))]
+    pub max_body_chars: u32,
+    /// MMDB country database (GeoIP2/GeoLite2 Country or the flat `country_code` layout).
+    #[arg(long, env = "GEOIP_DB")]
+    pub geoip_db: Option<PathBuf>,
+    /// How long to keep retrying an unreachable database at start.
+    #[arg(long, env = "DB_CONNECT_TIMEOUT_SECS", default_value_t = 30)]
+    pub db_connect_timeout_secs: u64,
+    /// Database connections in the pool.
+    #[arg(long, env = "DB_POOL_MAX", default_value_t = 16)]
+    pub db_pool_max: u32,
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+    /// Log format (default: pretty in dev, json in prod); filter with RUST_LOG.
+    #[arg(long, env = "LOG_FORMAT", value_enum, global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// A trusted proxy network; an empty item (the default) is skipped.
+#[derive(Clone, Debug)]
+pub struct TrustedNet(pub Option<IpNet>);
+
+impl std::str::FromStr for TrustedNet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(Self(None));
+        }
+        if let Ok(net) = s.parse::<IpNet>() {
+            return Ok(Self(Some(net.trunc())));
+        }
+        s.parse::<std::net::IpAddr>()
+            .map(|ip| Self(Some(IpNet::from(ip))))
+            .map_err(|_| format!("not a CIDR or an address: {s:?}"))
+    }
+}
+
+impl Config {
+    /// The configuration with every default, as `powboard` alone would see it
+    /// without any environment (tests start from here).
+    pub fn defaults() -> Self {
+        Cli::parse_from(["powboard"]).config
+    }
+
+    pub fn trusted_proxies(&self) -> Vec<IpNet> {
+        self.trusted_proxies.iter().filter_map(|t| t.0).collect()
+    }
+
+    /// Checks that clap's types cannot express.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let d = self.pow_difficulty;
+        anyhow::ensure!(
+            d.is_finite() && (0.0..=64.0).contains(&d),
+            "POW_DIFFICULTY must be within 0..=64"
+        );
+        let m = self.pow_max_difficulty;
+        anyhow::ensure!(
+            m.is_finite() && (d..=64.0).contains(&m),
+            "POW_MAX_DIFFICULTY must be within POW_DIFFICULTY..=64"
+        );
+        let s = self.pow_adaptive_step;
+        anyhow::ensure!(
+            s.is_finite() && (0.0..=16.0).contains(&s),
+            "POW_ADAPTIVE_STEP must be within 0..=16"
+        );
+        anyhow::ensure!(
+            self.body_limit_bytes >= 64,
+            "BODY_LIMIT_BYTES must be at least 64"
+        );
+        anyhow::ensure!(self.db_pool_max >= 1, "DB_POOL_MAX must be at least 1");
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! The one error type of the API: every failure becomes
+//! `{"error": {"code": "...", "message": "..."}}` with a stable code and status.
+//! Database and unexpected errors are logged and answered without internals.
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error(
+        "this request needs a proof of work: send X-PoW-Challenge, X-PoW-Token and X-PoW-Nonce"
+    )]
+    PowRequired,
+    #[error("{0}")]
+    PowInvalid(&'static str),
+    #[error("the proof-of-work challenge has expired; fetch a new one")]
+    PowExpired,
+    #[error("this proof of work was already used for a listing")]
+    PowReplayed,
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    #[error("no such API route")]
+    NotFound,
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+    #[error("the service is temporarily unavailable; retry shortly")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidInput(_) => "INVALID_INPUT",
+            Self::PowRequired => "POW_REQUIRED",
+            Self::PowInvalid(_) => "POW_INVALID",
+            Self::PowExpired => "POW_EXPIRED",
+            Self::PowReplayed => "POW_REPLAYED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::NotFound => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::Unavailable => "UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidInput(_) | Self::PowRequired => StatusCode::BAD_REQUEST,
+            Self::PowInvalid(_) | Self::PowExpired => StatusCode::FORBIDDEN,
+            Self::PowReplayed => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Self::InvalidInput(msg.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
+            Self::Unavailable => tracing::warn!("answered 503: database unavailable or too slow"),
+            _ => {}
+        }
+        let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
+        let mut res = (self.status(), Json(body)).into_response();
+        if let Self::RateLimited { retry_after_secs } = self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if matches!(self, Self::Unavailable) {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        res
+    }
+}
+
+/// Database errors: an unreachable, overloaded or too slow database is a 503;
+/// anything else is a bug (500). Constraint names are mapped by the callers that
+/// expect them (see `listings::repo`).
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::Unavailable
+            }
+            sqlx::Error::Database(db) if is_transient(db.code().as_deref()) => {
+                tracing::warn!(error = %e, "database refused the query for now");
+                Self::Unavailable
+            }
+            _ => Self::Internal(anyhow::Error::new(e).context("database error")),
+        }
+    }
+}
+
+/// SQLSTATEs that mean "try again": query_canceled (statement_timeout), admin
+/// shutdown, cannot connect now, too many connections, serialization failures.
+fn is_transient(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "57014"
+                | "57P01"
+                | "57P02"
+                | "57P03"
+                | "53300"
+                | "40001"
+                | "40P01"
+                | "08000"
+                | "08003"
+                | "08006"
+        )
+    )
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_documented_status() {
+        let cases = [
+            (ApiError::invalid("x"), 400, "INVALID_INPUT"),
+            (ApiError::PowRequired, 400, "POW_REQUIRED"),
+            (ApiError::PowInvalid("x"), 403, "POW_INVALID"),
+            (ApiError::PowExpired, 403, "POW_EXPIRED"),
+            (ApiError::PowReplayed, 409, "POW_REPLAYED"),
+            (
+                ApiError::RateLimited {
+                    retry_after_secs: 3,
+                },
+                429,
+                "RATE_LIMITED",
+            ),
+            (ApiError::PayloadTooLarge(10), 413, "PAYLOAD_TOO_LARGE"),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+            ),
+            (ApiError::Unavailable, 503, "UNAVAILABLE"),
+            (
+                ApiError::Internal(anyhow::anyhow!("secret detail")),
+                500,
+                "INTERNAL",
+            ),
+        ];
+        for (e, status, code) in cases {
+            assert_eq!(e.status().as_u16(), status);
+            assert_eq!(e.code(), code);
+            if code == "INTERNAL" {
+                assert!(!e.to_string().contains("secret"));
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The three budgets (read, write, challenge) as route-group middleware. Every
+//! answer carries the `RateLimit-Policy` and `RateLimit` fields of
+//! draft-ietf-httpapi-ratelimit-headers-11 (`"read";q=120;w=60` and
+//! `"read";r=119;t=60`); a refusal is 429 RATE_LIMITED with `Retry-After`: the
+//! whole seconds, rounded up, until a slot frees.
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Extension,
+};
+
+use super::limiter::{Decision, Instant, LimiterConfig, SlidingWindowLimiter};
+use crate::{
+    client_ip::{ClientIdentity, ClientKey},
+    config::Config,
+    error::ApiError,
+};
+
+/// One named budget: N requests per window W per client key.
+pub struct Budget {
+    name: &'static str,
+    limiter: SlidingWindowLimiter<ClientKey>,
+    policy: HeaderValue,
+}
+
+impl Budget {
+    pub fn new(name: &'static str, max: u32, window_secs: u64, max_tracked: usize) -> Self {
+        let window = Duration::from_secs(window_secs);
+        let limiter = SlidingWindowLimiter::new(LimiterConfig {
+            max,
+            window,
+            max_tracked,
+        });
+        let policy =
+            HeaderValue::try_from(format!("\"{name}\";q={max};w={window_secs}")).expect("ASCII");
+        Self {
+            name,
+            limiter,
+            policy,
+        }
+    }
+
+    pub fn limiter(&self) -> &SlidingWindowLimiter<ClientKey> {
+        &self.limiter
+    }
+
+    fn headers(&self, remaining: u32, reset: Duration, out: &mut HeaderMap) {
+        out.insert("ratelimit-policy", self.policy.clone());
+        let value = format!("\"{}\";r={remaining};t={}", self.name, ceil_secs(reset));
+        out.insert("ratelimit", HeaderValue::try_from(value).expect("ASCII"));
+    }
+}
+
+/// Whole seconds, rounded up, at least 1.
+pub fn ceil_secs(d: Duration) -> u64 {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    secs.max(1)
+}
+
+#[derive(Clone)]
+pub struct Budgets {
+    pub read: Arc<Budget>,
+    pub write: Arc<Budget>,
+    pub challenge: Arc<Budget>,
+}
+
+impl Budgets {
+    pub fn from_config(c: &Config) -> Self {
+        let tracked = usize::try_from(c.rate_max_tracked_clients).unwrap_or(usize::MAX);
+        Self {
+            read: Arc::new(Budget::new(
+                "read",
+                c.rate_read_max,
+                c.rate_read_window_secs,
+                tracked,
+            )),
+            write: Arc::new(Budget::new(
+                "write",
+                c.rate_write_max,
+                c.rate_write_window_secs,
+                tracked,
+            )),
+            challenge: Arc::new(Budget::new(
+                "challenge",
+                c.rate_challenge_max,
+                c.rate_challenge_window_secs,
+                tracked,
+            )),
+        }
+    }
+
+    pub fn all(&self) -> [&Arc<Budget>; 3] {
+        [&self.read, &self.write, &self.challenge]
+    }
+}
+
+/// The middleware: `from_fn_with_state(budget, enforce)` on a route group.
+pub async fn enforce(
+    State(budget): State<Arc<Budget>>,
+    Extension(client): Extension<ClientIdentity>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !budget.limiter.is_enabled() {
+        return next.run(req).await;
+    }
+    match budget.limiter.check(client.key, Instant::now()) {
+        Decision::Allowed {
+            remaining,
+            reset_after,
+            ..
+        } => {
+            let mut res = next.run(req).await;
+            budget.headers(remaining, reset_after, res.headers_mut());
+            res
+        }
+        Decision::Limited { retry_after, .. } => {
+            tracing::info!(budget = budget.name, client = %client.key, retry_after_ms = retry_after.as_millis() as u64, "rate limited");
+            let mut res = ApiError::RateLimited {
+                retry_after_secs: ceil_secs(retry_after),
+            }
+            .into_response();
+            budget.headers(0, retry_after, res.headers_mut());
+            res
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_and_is_never_zero() {
+        assert_eq!(ceil_secs(Duration::ZERO), 1);
+        assert_eq!(ceil_secs(Duration::from_millis(1)), 1);
+        assert_eq!(ceil_secs(Duration::from_millis(1000)), 1);
+        assert_eq!(ceil_secs(Duration::from_millis(1001)), 2);
+        assert_eq!(ceil_secs(Duration::from_secs(59)), 59);
+    }
+}

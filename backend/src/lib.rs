@@ -1,0 +1,21 @@
+//! powboard: a public bulletin board that bots find expensive to spam.
+//!
+//! The library holds the whole server; `main` only parses the command line and calls
+//! [`cli::run`]. Tests boot the real app with [`app::spawn`] on port 0.
+pub mod app;
+pub mod cli;
+pub mod client_ip;
+pub mod config;
+pub mod country;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod geoip;
+pub mod guards;
+pub mod listings;
+pub mod pow;
+pub mod secrets;
+pub mod server;
+pub mod spa;
+pub mod stats;
+pub mod telemetry;

@@ -1,0 +1,220 @@
+//! The parameters of `GET /api/listings`, parsed into small types: the search
+//! terms, the opaque keyset cursor, the page size and the country filter.
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::{country::CountryCode, error::ApiError};
+
+pub const DEFAULT_LIMIT: i64 = 30;
+pub const MAX_LIMIT: i64 = 100;
+const MAX_QUERY_CHARS: usize = 200;
+const MAX_TERMS: usize = 12;
+
+#[derive(Debug, Deserialize)]
+pub struct RawListParams {
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+    pub country: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ListParams {
+    pub search: Option<SearchQuery>,
+    pub cursor: Option<Cursor>,
+    pub limit: i64,
+    pub country: Option<CountryCode>,
+}
+
+impl ListParams {
+    pub fn parse(raw: RawListParams) -> Result<Self, ApiError> {
+        let limit = match raw.limit.as_deref() {
+            None | Some("") => DEFAULT_LIMIT,
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "limit must be a whole number from 1 to {MAX_LIMIT}"
+                    ))
+                })?,
+        };
+        let country = match raw.country.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(
+                CountryCode::parse(c)
+                    .ok_or_else(|| ApiError::invalid("country must be a two-letter code"))?,
+            ),
+        };
+        let cursor = match raw.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(Cursor::decode(c)?),
+        };
+        let search = match raw.q.as_deref() {
+            None => None,
+            Some(q) => SearchQuery::parse(q)?,
+        };
+        Ok(Self {
+            search,
+            cursor,
+            limit,
+            country,
+        })
+    }
+}
+
+/// A full-text query for PostgreSQL's `to_tsquery('simple', …)`: every term must
+/// match, the last one as a prefix (the user is still typing it). Each term is
+/// quoted, so no user input is read as tsquery syntax, and PostgreSQL's own parser
+/// splits it exactly as it split the listing (`e-mail`, `example.com`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery(String);
+
+impl SearchQuery {
+    /// None when the query holds no word at all (then the newest listings are shown).
+    pub fn parse(q: &str) -> Result<Option<Self>, ApiError> {
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(ApiError::invalid(format!(
+                "q must be at most {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        if q.chars().any(char::is_control) {
+            return Err(ApiError::invalid("q must not contain control characters"));
+        }
+        let terms: Vec<&str> = q
+            .split_whitespace()
+            .filter(|t| t.chars().any(char::is_alphanumeric))
+            .take(MAX_TERMS)
+            .collect();
+        let Some((last, rest)) = terms.split_last() else {
+            return Ok(None);
+        };
+        let quote = |t: &str| {
+            let lowered: String = t.to_lowercase();
+            format!("'{}'", lowered.replace('\\', "\\\\").replace('\'', "''"))
+        };
+        let mut out: Vec<String> = rest.iter().map(|t| quote(t)).collect();
+        out.push(format!("{}:*", quote(last)));
+        Ok(Some(Self(out.join(" & "))))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where the previous page ended: `(created_at, id)` of its last item, sent as
+/// base64url so clients treat it as opaque.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: OffsetDateTime,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        let micros = (self.created_at.unix_timestamp_nanos() / 1_000) as i64;
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&micros.to_be_bytes());
+        bytes[8..].copy_from_slice(&self.id.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    pub fn decode(s: &str) -> Result<Self, ApiError> {
+        let bad = || ApiError::invalid("cursor is not one this server gave out");
+        let bytes: [u8; 16] = URL_SAFE_NO_PAD
+            .decode(s)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(bad)?;
+        let micros = i64::from_be_bytes(bytes[..8].try_into().expect("8 bytes"));
+        let id = i64::from_be_bytes(bytes[8..].try_into().expect("8 bytes"));
+        let created_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+            .map_err(|_| bad())?;
+        if id < 1 || created_at.year() < 2000 || created_at.year() > 9999 {
+            return Err(bad());
+        }
+        Ok(Self { created_at, id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn raw(
+        q: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<&str>,
+        country: Option<&str>,
+    ) -> RawListParams {
+        RawListParams {
+            q: q.map(Into::into),
+            cursor: cursor.map(Into::into),
+            limit: limit.map(Into::into),
+            country: country.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn search_terms_are_quoted_and_the_last_is_a_prefix() {
+        assert_eq!(
+            SearchQuery::parse("Jo Sm").unwrap().unwrap().as_str(),
+            "'jo' & 'sm':*"
+        );
+        assert_eq!(
+            SearchQuery::parse("o'neil \\x").unwrap().unwrap().as_str(),
+            "'o''neil' & '\\\\x':*"
+        );
+        assert_eq!(SearchQuery::parse("  !!! ").unwrap(), None);
+        assert_eq!(SearchQuery::parse("").unwrap(), None);
+        assert!(SearchQuery::parse(&"a".repeat(201)).is_err());
+        assert!(SearchQuery::parse("a\0").is_err());
+    }
+
+    #[test]
+    fn limits_and_countries_are_checked() {
+        assert_eq!(
+            ListParams::parse(raw(None, None, None, None))
+                .unwrap()
+                .limit,
+            30
+        );
+        assert_eq!(
+            ListParams::parse(raw(None, None, Some("100"), None))
+                .unwrap()
+                .limit,
+            100
+        );
+        for bad in ["0", "101", "-1", "1.5", "x"] {
+            assert!(
+                ListParams::parse(raw(None, None, Some(bad), None)).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            ListParams::parse(raw(None, None, None, Some("de")))
+                .unwrap()
+                .country,
+            CountryCode::parse("DE")
+        );
+        assert!(ListParams::parse(raw(None, None, None, Some("DEU"))).is_err());
+        assert!(ListParams::parse(raw(None, Some("nope"), None, None)).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn cursors_round_trip(micros in 946_684_800_000_000i64..4_102_444_800_000_000, id in 1i64..i64::MAX) {
+            let c = Cursor { created_at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap(), id };
+            prop_assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        }
+
+        #[test]
+        fn arbitrary_cursors_never_panic(s in "\\PC{0,40}") {
+            let _ = Cursor::decode(&s);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The SQL of listings. Every query is checked against the schema at compile time
+//! (`.sqlx/` holds the result for builds without a database).
+use serde::Serialize;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use super::{
+    query::{Cursor, ListParams},
+    text::ListingText,
+};
+use crate::{
+    country::CountryCode,
+    error::{ApiError, ApiResult},
+    pow::SolvedChallenge,
+};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    pub id: i64,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub country: Option<String>,
+}
+
+impl Listing {
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            created_at: self.created_at,
+            id: self.id,
+        }
+    }
+}
+
+pub struct NewListing<'a> {
+    pub text: &'a ListingText,
+    pub ip_hash: [u8; 32],
+    pub country: Option<CountryCode>,
+}
+
+/// Inserts a listing and spends its challenge in one statement (so in one
+/// transaction, and in one round trip): one solved token yields exactly one
+/// listing, and when either insert fails neither happens, so the token stays usable.
+#[tracing::instrument(skip_all)]
+pub async fn insert(
+    pool: &PgPool,
+    new: NewListing<'_>,
+    spend: Option<SolvedChallenge>,
+) -> ApiResult<Listing> {
+    let expires_at = spend
+        .map(|s| {
+            OffsetDateTime::from_unix_timestamp(s.expires_at as i64)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("expiry out of range: {e}")))
+        })
+        .transpose()?;
+    sqlx::query_as!(
+        Listing,
+        r#"WITH listing AS (
+               INSERT INTO listings (body, ip_hash, country)
+               VALUES ($1, $2, $3)
+               RETURNING id, body, created_at, country::text AS country
+           ), spent AS (
+               INSERT INTO spent_challenges (challenge, listing_id, expires_at)
+               SELECT $4, id, $5 FROM listing WHERE $4::bytea IS NOT NULL
+           )
+           SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country FROM listing"#,
+        new.text.as_str(),
+        &new.ip_hash[..],
+        new.country.as_ref().map(CountryCode::as_str),
+        spend.as_ref().map(|s| &s.challenge[..]),
+        expires_at,
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some("spent_challenges_pkey") => {
+            ApiError::PowReplayed
+        }
+        _ => ApiError::from(e),
+    })
+}
+
+/// Removes spent challenges whose tokens have expired (they are refused as expired
+/// anyway); returns how many.
+pub async fn purge_spent_challenges(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query!("DELETE FROM spent_challenges WHERE expires_at < now() - interval '1 minute'")
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+/// One page of visible listings, newest first; `limit + 1` rows are read to know
+/// whether another page follows. Four static queries rather than one with
+/// `$n IS NULL OR …` branches, so each keeps its own good plan (GIN for search,
+/// the keyset indexes otherwise) under prepared-statement generic plans.
+#[tracing::instrument(skip_all, fields(search = p.search.is_some(), country = p.country.is_some()))]
+pub async fn list(pool: &PgPool, p: &ListParams) -> ApiResult<Vec<Listing>> {
+    // A cursor-less first page starts above every row.
+    let (after_at, after_id) = match p.cursor {
+        Some(c) => (c.created_at, c.id),
+        None => (
+            OffsetDateTime::from_unix_timestamp(253_402_300_799).expect("year 9999"),
+            i64::MAX,
+        ),
+    };
+    let fetch = p.limit + 1;
+    let country = p.country.as_ref().map(CountryCode::as_str);
+    let rows = match (&p.search, country) {
+        (None, None) => {
+            sqlx::query_as!(
+                Listing,
+                r#"SELECT id, body, created_at, country::text AS country FROM listings
+                    WHERE NOT is_hidden AND (created_at, id) < ($1, $2)
+                    ORDER BY created_at DESC, id DESC LIMIT $3"#,
+                after_at,
+                after_id,
+                fetch
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        (None, Some(cc)) => {
+            sqlx::query_as!(
+                Listing,
+                r#"SELECT id, body, created_at, country::text AS country FROM listings
+                    WHERE NOT is_hidden AND country = $4 AND (created_at, id) < ($1, $2)
+                    ORDER BY created_at DESC, id DESC LIMIT $3"#,
+                after_at,
+                after_id,
+                fetch,
+                cc
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        (Some(q), None) => {
+            sqlx::query_as!(
+                Listing,
+                r#"SELECT id, body, created_at, country::text AS country FROM listings
+                    WHERE NOT is_hidden AND search @@ to_tsquery('simple', $4) AND (created_at, id) < ($1, $2)
+                    ORDER BY created_at DESC, id DESC LIMIT $3"#,
+                after_at,
+                after_id,
+                fetch,
+                q.as_str()
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        (Some(q), Some(cc)) => {
+            sqlx::query_as!(
+                Listing,
+                r#"SELECT id, body, created_at, country::text AS country FROM listings
+                    WHERE NOT is_hidden AND search @@ to_tsquery('simple', $4) AND country = $5
+                      AND (created_at, id) < ($1, $2)
+                    ORDER BY created_at DESC, id DESC LIMIT $3"#,
+                after_at,
+                after_id,
+                fetch,
+                q.as_str(),
+                cc
+            )
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(rows)
+}
+
+/// Hides (`hidden = true`) or shows a listing; false when no such listing exists.
+pub async fn set_hidden(pool: &PgPool, id: i64, hidden: bool) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        r#"UPDATE listings
+              SET is_hidden = $2, hidden_at = CASE WHEN $2 THEN coalesce(hidden_at, now()) END
+            WHERE id = $1"#,
+        id,
+        hidden
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

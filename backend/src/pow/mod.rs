@@ -1,0 +1,207 @@
+//! Proof of work: the challenge route and the verification of a POST's solution.
+//! Verification runs the cheap checks (presence, lengths, canonical forms, MAC,
+//! expiry) before any puzzle hashing; the challenge is spent later, in the
+//! transaction that inserts the listing (see `listings::repo`).
+pub mod policy;
+pub mod puzzle;
+pub mod token;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::{
+    extract::State,
+    http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Extension, Json, Router,
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rand::RngCore;
+use serde::Serialize;
+
+use crate::{
+    app::AppState,
+    client_ip::ClientIdentity,
+    config::Config,
+    error::{ApiError, ApiResult},
+    secrets::SecretKey,
+};
+use policy::DifficultyPolicy;
+use puzzle::{NonceList, CHALLENGE_LEN};
+use token::{Binding, Claims};
+
+// Static header names: a lookup by `&str` would parse the name on every request.
+pub const HEADER_CHALLENGE: HeaderName = HeaderName::from_static("x-pow-challenge");
+pub const HEADER_TOKEN: HeaderName = HeaderName::from_static("x-pow-token");
+pub const HEADER_NONCE: HeaderName = HeaderName::from_static("x-pow-nonce");
+
+#[derive(Clone, Debug)]
+pub struct PowSettings {
+    pub enabled: bool,
+    pub subpuzzles: u8,
+    pub ttl_secs: u64,
+    pub policy: DifficultyPolicy,
+}
+
+impl PowSettings {
+    pub fn from_config(c: &Config) -> Self {
+        Self {
+            enabled: c.pow_enable,
+            subpuzzles: c.pow_subpuzzles,
+            ttl_secs: c.pow_ttl_seconds,
+            policy: DifficultyPolicy::from_config(c),
+        }
+    }
+}
+
+/// What `GET /api/pow/challenge` returns.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct ChallengeResponse {
+    pub challenge: String,
+    pub difficulty: f64,
+    pub subpuzzles: u8,
+    pub threshold: String,
+    pub expires_at: u64,
+    pub token: String,
+}
+
+/// A solution that passed every check: the challenge to spend with the listing.
+#[derive(Clone, Copy, Debug)]
+pub struct SolvedChallenge {
+    pub challenge: [u8; CHALLENGE_LEN],
+    pub expires_at: u64,
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn user_agent(headers: &HeaderMap) -> &[u8] {
+    headers
+        .get(header::USER_AGENT)
+        .map(HeaderValue::as_bytes)
+        .unwrap_or_default()
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/pow/challenge", get(challenge))
+}
+
+#[tracing::instrument(skip_all)]
+async fn challenge(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientIdentity>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let pow = &state.pow;
+    if !pow.enabled {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let country = state.country_of(client.addr);
+    let ip_hash = client.key.hash(&state.secrets.ip_salt);
+    let difficulty = pow
+        .policy
+        .for_client(&state.pool, &ip_hash, country)
+        .await?;
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    rand::thread_rng().fill_bytes(&mut challenge);
+    let claims = Claims {
+        expires_at: unix_now() + pow.ttl_secs,
+        difficulty,
+        subpuzzles: pow.subpuzzles,
+    };
+    let client_key = client.key.to_string();
+    let binding = Binding {
+        client_key: &client_key,
+        user_agent: user_agent(&headers),
+    };
+    let token = token::issue(&state.secrets.pow_key, &challenge, &claims, &binding);
+    let body = ChallengeResponse {
+        challenge: URL_SAFE_NO_PAD.encode(challenge),
+        difficulty: difficulty.bits(),
+        subpuzzles: claims.subpuzzles,
+        threshold: format!(
+            "{:016x}",
+            puzzle::threshold(difficulty.bits(), claims.subpuzzles)
+        ),
+        expires_at: claims.expires_at,
+        token,
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+/// The cheaply checked part of a POST's proof of work: the token is ours, bound to
+/// this client, unexpired; the nonces are well formed. `solves()` does the hashing.
+pub struct CheckedPow {
+    challenge: [u8; CHALLENGE_LEN],
+    claims: Claims,
+    nonces: NonceList,
+}
+
+impl CheckedPow {
+    pub fn check(
+        key: &SecretKey,
+        headers: &HeaderMap,
+        client: &ClientIdentity,
+        now: u64,
+    ) -> ApiResult<Self> {
+        let get = |name: HeaderName| {
+            headers.get(name).map(|v| {
+                v.to_str()
+                    .map_err(|_| ApiError::PowInvalid("PoW headers must be ASCII"))
+            })
+        };
+        let (Some(challenge), Some(token), Some(nonces)) =
+            (get(HEADER_CHALLENGE), get(HEADER_TOKEN), get(HEADER_NONCE))
+        else {
+            return Err(ApiError::PowRequired);
+        };
+        let (challenge, token, nonces) = (challenge?, token?, nonces?);
+        let mut bytes = [0u8; CHALLENGE_LEN];
+        let decoded = (challenge.len() == 22)
+            .then(|| URL_SAFE_NO_PAD.decode_slice(challenge, &mut bytes).ok())
+            .flatten();
+        if decoded != Some(CHALLENGE_LEN) {
+            return Err(ApiError::PowInvalid(
+                "X-PoW-Challenge must be 16 bytes in base64url without padding",
+            ));
+        }
+        let client_key = client.key.to_string();
+        let binding = Binding {
+            client_key: &client_key,
+            user_agent: user_agent(headers),
+        };
+        let claims = token::verify(key, token, &bytes, &binding).map_err(|e| match e {
+            token::TokenError::Malformed => ApiError::PowInvalid("X-PoW-Token is malformed"),
+            token::TokenError::BadMac => {
+                ApiError::PowInvalid("X-PoW-Token does not match this challenge, client or browser")
+            }
+        })?;
+        if now >= claims.expires_at {
+            return Err(ApiError::PowExpired);
+        }
+        let nonces = NonceList::parse(nonces, claims.subpuzzles).map_err(ApiError::PowInvalid)?;
+        Ok(Self {
+            challenge: bytes,
+            claims,
+            nonces,
+        })
+    }
+
+    /// The expensive part: k hashes.
+    pub fn verify_work(self) -> ApiResult<SolvedChallenge> {
+        let threshold = puzzle::threshold(self.claims.difficulty.bits(), self.claims.subpuzzles);
+        if !self.nonces.solves(&self.challenge, threshold) {
+            return Err(ApiError::PowInvalid(
+                "the nonces do not solve the challenge",
+            ));
+        }
+        Ok(SolvedChallenge {
+            challenge: self.challenge,
+            expires_at: self.claims.expires_at,
+        })
+    }
+}

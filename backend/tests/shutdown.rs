@@ -1,0 +1,40 @@
+//! Graceful shutdown: a request in flight when the shutdown starts still completes.
+mod common;
+
+use std::time::Duration;
+
+use common::TestApp;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "powboard::db::MIGRATOR")]
+async fn shutdown_finishes_the_request_in_flight(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let pow = app.solved().await;
+    // Hold a lock that makes the insert wait, so the request is in flight.
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE listings IN EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let request = app
+        .post_request(&pow)
+        .header("content-type", "application/json")
+        .body(r#"{"body":"in flight"}"#);
+    let in_flight = tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let addr = app.addr;
+    let stopping = tokio::spawn(app.stop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // New connections are no longer accepted while the old request drains.
+    assert!(reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .is_err());
+    blocker.commit().await.unwrap();
+    assert_eq!(in_flight.await.unwrap().unwrap(), 201);
+    stopping.await.unwrap().unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM listings")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}

@@ -1,0 +1,96 @@
+"""bench/report.md from the figures of one `make bench` run (never mixes runs)."""
+
+IDLE_MIB_TARGET = 30
+COUNT_P99_MS_TARGET = 2.0
+# The limiter is meant to hold a small fixed state per tracked key; the spray passes
+# when the growth per key stays under this budget (about 256 MiB per million keys)
+# and the server still answers after it.
+SPRAY_BYTES_PER_KEY_BUDGET = 256
+
+
+def targets(r):
+    t = []
+
+    def add(name, measured, target, ok):
+        t.append({"name": name, "measured": measured, "target": target, "met": bool(ok)})
+
+    for k in ("newest", "search"):
+        ratio = r["reads"][k]["ratio"]
+        add(f"reads {k}: HTTP / pgbench", ratio, ">= 0.80", ratio is not None and ratio >= 0.8)
+    wr = r["writes"]["ratio"]
+    add("writes: HTTP / pgbench", wr, ">= 0.70", wr is not None and wr >= 0.7)
+    p99 = r["count"]["fixed_rate"]["p99_ms"]
+    add(f"count p99 at {r['count']['rate']} req/s (ms)", p99, f"<= {COUNT_P99_MS_TARGET}", p99 is not None and p99 <= COUNT_P99_MS_TARGET)
+    idle = r["memory"]["idle_mib"]
+    add("RSS idle (MiB)", idle, f"<= {IDLE_MIB_TARGET}", idle <= IDLE_MIB_TARGET)
+    s = r["spray"]
+    add(f"spray of {s['keys']} keys: RSS growth per key (bytes), server still serving",
+        s["bytes_per_key"], f"<= {SPRAY_BYTES_PER_KEY_BUDGET} and 200 after",
+        s["bytes_per_key"] <= SPRAY_BYTES_PER_KEY_BUDGET and s["status_after_spray"] == 200)
+    return t
+
+
+def _lat(x):
+    return f"{x['p50_ms']} / {x['p99_ms']}"
+
+
+def markdown(r):
+    m, s = r["machine"], r["settings"]
+    L = [
+        "# powboard benchmark", "",
+        f"Machine: **{m['nproc']} cores, {m['cpu_model']}**, {m['mem_gib']} GiB, Linux {m['kernel']}, "
+        f"load at start {m['loadavg_at_start']} (shared machine: figures are noisy).",
+        f"Tools: {m['oha']}, {m['wrk']}, {m['postgres']}.", "",
+        f"Run {r['started_at']} .. {r['finished_at']} with `make bench` (BENCH_SECS={s['BENCH_SECS']}, "
+        f"BENCH_CONC={s['BENCH_CONC']}, BENCH_WORD={s['BENCH_WORD']}); {r['listings_at_start']} listings seeded. "
+        "All figures below come from this one run; server, load tool and PostgreSQL share the same cores.",
+        "", "## Targets", "", "| target | measured | goal | met |", "| --- | --- | --- | --- |",
+    ]
+    for t in r["targets"]:
+        L.append(f"| {t['name']} | {t['measured']} | {t['target']} | {'yes' if t['met'] else '**no**'} |")
+    L += ["", "## Reads (same SQL, same concurrency)", "",
+          "| query | pgbench tx/s | HTTP req/s | ratio | HTTP p50 / p99 ms at 50% (req/s) | statuses |",
+          "| --- | --- | --- | --- | --- | --- |"]
+    for k, v in r["reads"].items():
+        h = v["half_load"]
+        L.append(f"| `GET {v['path']}` | {v['pgbench']['tps']} | {v['http']['rps']} | {v['ratio']} | "
+                 f"{_lat(h)} ({h['rps']}) | {v['http']['statuses']} |")
+    w = r["writes"]
+    L += ["", "CPU time per request (µs) during the full-load runs — the server and the load tool share "
+          "the cores with PostgreSQL, so the HTTP side also pays for the server and for oha:", "",
+          "| query | pgbench: postgres + pgbench | HTTP: postgres + server + oha |", "| --- | --- | --- |"]
+    for k, v in r["reads"].items():
+        a, b = v["pgbench"]["cpu"], v["http"]["cpu"]
+        L.append(f"| {k} | {a['postgres_cpu_us_per_req']} + {a['loadtool_cpu_us_per_req']} | "
+                 f"{b['postgres_cpu_us_per_req']} + {b['server_cpu_us_per_req']} + {b['loadtool_cpu_us_per_req']} |")
+    L += ["", "## Writes", "",
+          f"- pgbench, listing insert + spent challenge in one transaction: **{w['pgbench']['tps']} tx/s**",
+          f"- `POST /api/listings` with {w['tokens']} pre-solved tokens (difficulty 4, k = 1, solved by "
+          f"`powboard pow solve`): **{w['http']['rps']} created/s** ({w['http']['created']} created, "
+          f"{w['http']['other']} other statuses, {w['http']['socket_errors']} socket errors, "
+          f"p50 / p99 {w['http']['p50_us'] / 1000:.2f} / {w['http']['p99_us'] / 1000:.2f} ms)",
+          f"- ratio **{w['ratio']}**"
+          + (" — tokens ran out in some threads" if w["http"]["exhausted_threads"] else ""),
+          "", "## Count, challenge, health", "",
+          "| route | req/s (full load) | p50 / p99 ms at full load | p50 / p99 ms at 50% |", "| --- | --- | --- | --- |"]
+    c = r["count"]
+    L.append(f"| `GET /api/listings/count` | {c['full']['rps']} | {_lat(c['full'])} | {_lat(c['half_load'])} |")
+    L.append(f"| `GET /api/listings/count` at a fixed {c['rate']} req/s | | | {_lat(c['fixed_rate'])} |")
+    for name, route in (("challenge", "/api/pow/challenge"), ("healthz", "/healthz")):
+        L.append(f"| `GET {route}` | {r[name]['rps']} | {_lat(r[name])} | |")
+    L += ["", f"The count's cache-miss query by pgbench: {c['pgbench_cache_miss_query']['tps']} tx/s.",
+          "", "## Memory (RSS)", ""]
+    mem, sp = r["memory"], r["spray"]
+    L += [f"- idle: **{mem['idle_mib']} MiB**; after the read runs: {mem['after_reads_mib']} MiB; "
+          f"after the writes: {mem['after_writes_mib']} MiB",
+          f"- spray of {sp['keys']} distinct client keys (X-Forwarded-For through TRUSTED_PROXIES=127.0.0.1, "
+          f"default RATE_MAX_TRACKED_CLIENTS) on a fresh server: {sp['rss_before_mib']} → **{sp['rss_after_mib']} MiB** "
+          f"({sp['bytes_per_key']} bytes per key) in {sp['elapsed_s']} s; {sp['wrk']['ok']} answered 200, "
+          f"{sp['wrk']['refused']} 429, {sp['wrk']['other']} other; afterwards the server answered "
+          f"{sp['status_after_spray']}", "", "## Commands", ""]
+    cmds = [v[side]["command"] for v in r["reads"].values() for side in ("pgbench", "http", "half_load")]
+    cmds += [w["pgbench"]["command"], w["http"]["command"], c["full"]["command"], c["half_load"]["command"], c["fixed_rate"]["command"],
+             r["healthz"]["command"], r["challenge"]["command"], sp["wrk"]["command"]]
+    L += ["```"] + cmds + ["```", "", "Server settings: `" + " ".join(f"{k}={v}" for k, v in s["server"].items()) + "`",
+          "(plus fixed dev secrets and the bench database URL). Raw figures: `bench/report.json`.", ""]
+    return "\n".join(L)

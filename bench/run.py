@@ -1,0 +1,148 @@
+"""`make bench`: the whole board against PostgreSQL's own ceiling, in one run on one
+machine. Phases (each BENCH_SECS long, same concurrency BENCH_CONC on both sides):
+reads (newest page and a word search) by oha vs pgbench running the server's SQL,
+latency at half of the measured capacity, the count route, challenge issuance and
+/healthz, writes with pre-solved proofs of work by wrk vs pgbench running the same
+transaction, and memory (idle, after the reads, after a spray of distinct client
+keys). Writes bench/report.json and bench/report.md."""
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lib  # noqa: E402
+import report  # noqa: E402
+
+SECS = int(os.environ.get("BENCH_SECS", "10"))
+CONC = int(os.environ.get("BENCH_CONC", "16"))
+WORD = os.environ.get("BENCH_WORD", "guitar")
+COUNT_RATE = int(os.environ.get("BENCH_COUNT_RATE", "1000"))
+SPRAY_KEYS = int(os.environ.get("BENCH_SPRAY_KEYS", "1000000"))
+BIN = os.environ.get("BENCH_BIN", str(lib.ROOT / "target/release/powboard"))
+OUT = Path(os.environ.get("BENCH_OUT", str(lib.BENCH / "out")))
+UA = "powboard-bench/1"
+# Fixed dev secrets (base64 of 32 bytes): the bench runs APP_ENV=dev on loopback only.
+SECRETS = {"POW_SECRET_KEY": "YmVuY2gtcG93LXNlY3JldC1rZXktMzItYnl0ZXMhISE=",
+           "IP_HASH_SALT": "YmVuY2gtaXAtaGFzaC1zYWx0LTMyLWJ5dGVzLWxvbmc="}
+PG = lib.BENCH / "pgbench"
+LUA = lib.BENCH / "lua"
+AFTER_AT = "after_at=9999-12-31T23:59:59Z"
+
+
+def server_env(db_url, **over):
+    env = {"APP_ENV": "dev", "DATABASE_URL": db_url, "RUST_LOG": os.environ.get("BENCH_RUST_LOG", "warn"),
+           "WEB_DIR": str(lib.ROOT / "frontend/dist"), "TRUSTED_PROXIES": "127.0.0.1",
+           "RATE_READ_MAX": "0", "RATE_WRITE_MAX": "0", "RATE_CHALLENGE_MAX": "0",
+           "POW_DIFFICULTY": "4", "POW_SUBPUZZLES": "1", "POW_TTL_SECONDS": "3600",
+           "DB_POOL_MAX": str(CONC), **SECRETS}
+    env.update(over)
+    return env
+
+
+def postmaster_pid():
+    pidfile = (lib.ROOT / ".data/pg").resolve() / "data/postmaster.pid"
+    return int(pidfile.read_text().split()[0])
+
+
+def read_pair(srv, db, name, path, script, defines):
+    """pgbench and oha on the same query, then oha at half the server's capacity.
+    CPU time per request of each process is recorded to show where the gap is."""
+    lib.log(f"reads/{name}: warm-up, pgbench, oha, oha at 50%")
+    lib.pgbench(db, script, 2, CONC, defines)
+    lib.oha(srv.base + path, 2, CONC)
+    meter = lib.CpuMeter(srv.proc.pid, postmaster_pid())
+    m = meter.start()
+    pg = lib.pgbench(db, script, SECS, CONC, defines)
+    pg["cpu"] = m.stop(pg["transactions"])
+    m = meter.start()
+    http = lib.oha(srv.base + path, SECS, CONC)
+    http["cpu"] = m.stop(http["requests"])
+    half = lib.oha(srv.base + path, SECS, CONC, rate=max(1, int(http["rps"] / 2)))
+    return {"path": path, "pgbench": pg, "http": http, "half_load": half,
+            "ratio": round(http["rps"] / pg["tps"], 3) if pg["tps"] else None}
+
+
+def writes(srv, db):
+    lib.log("writes: pgbench insert transaction")
+    pg = lib.pgbench(db, PG / "write.sql", SECS, CONC)
+    n = min(200_000, int(pg["tps"] * SECS * 1.3) + 500)
+    tokens = OUT / "tokens.txt"
+    t0 = time.time()
+    lib.presolve(BIN, srv.port, n, UA, tokens)
+    lib.log(f"writes: {n} challenges fetched and solved with `powboard pow solve` in {time.time() - t0:.1f} s; wrk")
+    w = lib.wrk(srv.base, LUA / "write.lua", SECS, CONC, 2, {"BENCH_TOKENS": str(tokens), "BENCH_UA": UA})
+    rps = w["created"] / (w["duration_us"] / 1e6)
+    return {"pgbench": pg, "tokens": n, "http": dict(w, rps=round(rps, 1)),
+            "ratio": round(rps / pg["tps"], 3) if pg["tps"] else None}
+
+
+def spray(db):
+    """A fresh server with the read budget on (defaults, RATE_MAX_TRACKED_CLIENTS as
+    default), sprayed with SPRAY_KEYS distinct client addresses through XFF."""
+    srv = lib.Server(BIN, server_env(db, RATE_READ_MAX="120", RATE_WRITE_MAX="5", RATE_CHALLENGE_MAX="30"),
+                     OUT / "server-spray.log")
+    try:
+        lib.get(srv.port, "/api/listings/count")
+        time.sleep(2)
+        before = srv.rss_mib()
+        lib.log(f"spray: {SPRAY_KEYS} distinct client keys at /api/listings/count")
+        t0 = time.time()
+        w = lib.wrk(srv.base, LUA / "spray.lua", 900, CONC, 2, {"BENCH_SPRAY_KEYS": str(SPRAY_KEYS)},
+                    done_dir=OUT / "spray-done")
+        elapsed = time.time() - t0
+        after = srv.rss_mib()
+        ok_after = lib.get(srv.port, "/api/listings/count")[0]
+        return {"keys": SPRAY_KEYS, "rss_before_mib": before, "rss_after_mib": after,
+                "bytes_per_key": round((after - before) * 1048576 / max(1, SPRAY_KEYS), 1),
+                "elapsed_s": round(elapsed, 1), "wrk": w, "status_after_spray": ok_after}
+    finally:
+        srv.stop()
+
+
+def main():
+    lib.require_tools()
+    OUT.mkdir(parents=True, exist_ok=True)
+    res = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": lib.machine(),
+           "settings": {"BENCH_SECS": SECS, "BENCH_CONC": CONC, "BENCH_WORD": WORD, "BENCH_SPRAY_KEYS": SPRAY_KEYS, "BENCH_COUNT_RATE": COUNT_RATE,
+                        "server": {k: v for k, v in server_env("").items() if k not in SECRETS and k != "DATABASE_URL"}}}
+    m = res["machine"]
+    lib.log(f"machine: {m['nproc']} cores, {m['cpu_model']}, load {m['loadavg_at_start']}")
+    db = subprocess.run([str(lib.BENCH / "seed.sh"), BIN], check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+    res["listings_at_start"] = int(lib.sh(["psql", "-X", "-tAc", "SELECT count(*) FROM listings", db]))
+    srv = lib.Server(BIN, server_env(db), OUT / "server.log")
+    try:
+        time.sleep(2)
+        mem = {"idle_mib": srv.rss_mib()}
+        res["reads"] = {
+            "newest": read_pair(srv, db, "newest", "/api/listings", PG / "read-newest.sql", [AFTER_AT]),
+            "search": read_pair(srv, db, "search", f"/api/listings?q={WORD}", PG / "read-search.sql",
+                                [AFTER_AT, f"tsq='{WORD}':*"]),
+        }
+        mem["after_reads_mib"] = srv.rss_mib()
+        lib.log("count, /healthz, challenge issuance")
+        full = lib.oha(srv.base + "/api/listings/count", SECS, CONC)
+        res["count"] = {"full": full, "rate": COUNT_RATE,
+                        "fixed_rate": lib.oha(srv.base + "/api/listings/count", SECS, 4, rate=COUNT_RATE),
+                        "half_load": lib.oha(srv.base + "/api/listings/count", SECS, CONC, rate=int(full["rps"] / 2)),
+                        "pgbench_cache_miss_query": lib.pgbench(db, PG / "count.sql", SECS, CONC)}
+        res["healthz"] = lib.oha(srv.base + "/healthz", SECS, CONC)
+        res["challenge"] = lib.oha(srv.base + "/api/pow/challenge", SECS, CONC, headers=[f"User-Agent: {UA}"])
+        res["writes"] = writes(srv, db)
+        mem["after_writes_mib"] = srv.rss_mib()
+    finally:
+        srv.stop()
+    res["memory"] = mem
+    res["spray"] = spray(db)
+    res["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    res["targets"] = report.targets(res)
+    (lib.BENCH / "report.json").write_text(json.dumps(res, indent=2) + "\n")
+    md = report.markdown(res)
+    (lib.BENCH / "report.md").write_text(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+
+import { formatDuration, formatEta, formatHashRate } from "./format";
+
+describe("formatHashRate", () => {
+  it("scales units", () => {
+    expect(formatHashRate(950)).toBe("950 hashes/s");
+    expect(formatHashRate(850_400)).toBe("850 k hashes/s");
+    expect(formatHashRate(4_200_000)).toBe("4.2 M hashes/s");
+    expect(formatHashRate(25_000_000)).toBe("25 M hashes/s");
+  });
+  it("shows a dash before the first measurement", () => {
+    expect(formatHashRate(0)).toBe("–");
+    expect(formatHashRate(Number.NaN)).toBe("–");
+  });
+});
+
+describe("formatEta", () => {
+  it("rounds to what matters", () => {
+    expect(formatEta(0.3)).toBe("less than a second left");
+    expect(formatEta(12.4)).toBe("about 12 s left");
+    expect(formatEta(600)).toBe("about 10 min left");
+    expect(formatEta(Number.POSITIVE_INFINITY)).toBe("estimating time left");
+  });
+});
+
+describe("formatDuration", () => {
+  it("uses ms below a second", () => {
+    expect(formatDuration(0.0004)).toBe("1 ms");
+    expect(formatDuration(0.18)).toBe("180 ms");
+    expect(formatDuration(2.44)).toBe("2.4 s");
+  });
+});

@@ -1,0 +1,219 @@
+"""Shared parts of `make resilience`: a private PostgreSQL cluster that the scenarios
+stop and start themselves (port RESILIENCE_PG_PORT, default 54339, data under
+.data/resilience-pg), the release server started with a scenario's environment, and
+small HTTP helpers. Standard library only; all traffic goes to 127.0.0.1."""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+BIN = os.environ.get("RESILIENCE_BIN", str(ROOT / "target/release/powboard"))
+OUT = Path(os.environ.get("RESILIENCE_OUT", str(ROOT / ".data/resilience-out")))
+PG_PORT = int(os.environ.get("RESILIENCE_PG_PORT", "54339"))
+SECRETS = {"POW_SECRET_KEY": "cmVzaWxpZW5jZS1wb3ctc2VjcmV0LWtleS0zMi1ieXQ=",
+           "IP_HASH_SALT": "cmVzaWxpZW5jZS1pcC1oYXNoLXNhbHQtMzItYnl0ZXM="}
+UA = "powboard-resilience/1"
+
+
+def log(msg):
+    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def _bindir():
+    out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+    if out.returncode == 0 and Path(out.stdout.strip(), "pg_ctl").exists():
+        return out.stdout.strip()
+    dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)
+    for d in dirs:
+        if (d / "pg_ctl").exists():
+            return str(d)
+    raise SystemExit("PostgreSQL server binaries (pg_ctl, initdb) not found")
+
+
+class Cluster:
+    """A cluster of our own, so scenarios can stop and restart PostgreSQL. As root the
+    cluster belongs to the postgres system user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self):
+        self.bindir = _bindir()
+        self.dir = ROOT / ".data/resilience-pg"
+        self.data = self.dir / "data"
+        self.root = os.getuid() == 0
+        self.base = f"postgres://powboard@127.0.0.1:{PG_PORT}"
+
+    def _run(self, *cmd, check=True):
+        cmd = list(cmd)
+        if self.root:
+            cmd = ["runuser", "-u", "postgres", "--"] + cmd
+        return subprocess.run(cmd, check=check, capture_output=True, text=True)
+
+    def init(self):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if self.root:
+            subprocess.run(["chown", "postgres", str(self.dir)], check=True)
+        if not (self.data / "PG_VERSION").exists():
+            self._run(f"{self.bindir}/initdb", "-D", str(self.data), "-U", "powboard", "--auth=trust",
+                      "-E", "UTF8", "--locale=C.UTF-8")
+
+    def start(self):
+        opts = (f"-p {PG_PORT} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir} "
+                "-c max_connections=200 -c fsync=off -c synchronous_commit=off")
+        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-l",
+                  str(self.dir / "postgres.log"), "-o", opts, "start")
+
+    def stop(self, mode="fast"):
+        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.data), "-w", "-m", mode, "stop", check=False)
+
+    def running(self):
+        return self._run(f"{self.bindir}/pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0
+
+    def psql(self, db, sql):
+        return subprocess.run(["psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", f"{self.base}/{db}", "-c", sql],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    def createdb(self, name):
+        """A fresh database with the server's migrations applied (`powboard migrate`)."""
+        self.psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.psql("postgres", f"CREATE DATABASE {name}")
+        url = f"{self.base}/{name}"
+        subprocess.run([BIN, "migrate"], env=dict(os.environ, DATABASE_URL=url, RUST_LOG="warn"),
+                       check=True, capture_output=True)
+        return url
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`powboard serve` on a free port with the scenario's settings."""
+
+    def __init__(self, name, db_url, wait=True, **env):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.logpath = OUT / f"{name}.log"
+        full = {k: v for k, v in os.environ.items() if not k.startswith(("RATE_", "POW_", "DB_"))}
+        full.update({"APP_ENV": "dev", "DATABASE_URL": db_url, "LISTEN_ADDR": f"127.0.0.1:{self.port}",
+                     "RUST_LOG": "info", "LOG_FORMAT": "json", "RATE_READ_MAX": "0", "RATE_WRITE_MAX": "0",
+                     "RATE_CHALLENGE_MAX": "0", "POW_DIFFICULTY": "4", "POW_SUBPUZZLES": "1",
+                     "POW_TTL_SECONDS": "600", "WEB_DIR": str(ROOT / "frontend/dist"), **SECRETS})
+        full.update(env)
+        self.log = open(self.logpath, "w")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen([BIN, "serve"], env=full, stdout=self.log, stderr=subprocess.STDOUT)
+        if wait and not self.wait_ready(60):
+            self.stop()
+            raise RuntimeError(f"server not ready; see {self.logpath}")
+
+    def wait_ready(self, secs, path="/healthz"):
+        deadline = time.monotonic() + secs
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if request(self.port, "GET", path, timeout=2)[0] == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.05)
+        return False
+
+    def rss_mib(self):
+        m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.proc.pid}/status").read_text())
+        return round(int(m[1]) / 1024, 1)
+
+    def logtext(self):
+        self.log.flush()
+        return self.logpath.read_text(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def request(port, method, path, body=None, headers=None, timeout=10):
+    """One request on a fresh connection: (status, parsed JSON or raw bytes, seconds)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    t0 = time.monotonic()
+    try:
+        hdrs = {"Connection": "close", "User-Agent": UA, **(headers or {})}
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+            body = json.dumps(body)
+        c.request(method, path, body=body, headers=hdrs)
+        r = c.getresponse()
+        raw = r.read()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = raw
+        return r.status, data, time.monotonic() - t0
+    finally:
+        c.close()
+
+
+def error_code(data):
+    return data.get("error", {}).get("code") if isinstance(data, dict) else None
+
+
+def presolve(port, n, path):
+    """n challenges fetched as this client (127.0.0.1, UA) and solved by
+    `powboard pow solve`, one "challenge token nonces" line each (for wrk)."""
+    from concurrent.futures import ThreadPoolExecutor
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    chs = []
+    for _ in range(n):
+        conn.request("GET", "/api/pow/challenge", headers={"User-Agent": UA})
+        r = conn.getresponse()
+        chs.append(r.read().decode())
+        if r.status != 200:
+            raise RuntimeError(f"challenge: HTTP {r.status}")
+    conn.close()
+
+    def solve(js):
+        out = subprocess.run([BIN, "pow", "solve", "--threads", "1", js], check=True, capture_output=True, text=True)
+        ch = json.loads(js)
+        return f"{ch['challenge']} {ch['token']} {out.stdout.strip()}"
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        Path(path).write_text("\n".join(ex.map(solve, chs)) + "\n")
+
+
+def seed(cluster, db, n):
+    """n plain listings so reads have rows to return."""
+    cluster.psql(db, f"""INSERT INTO listings (body, ip_hash, created_at)
+        SELECT 'resilience listing ' || g || ' guitar bicycle', sha256(int8send(g % 100)),
+               now() - g * interval '1 second' FROM generate_series(1, {n}) g""")
+
+
+def real_errors(oha_json):
+    """oha's error counts without "aborted due to deadline": the requests still in
+    flight when its -z duration ends, which oha drops itself."""
+    return {k: v for k, v in oha_json.get("errorDistribution", {}).items() if k != "aborted due to deadline"}
+
+
+def oha(url, secs, conc, rate=None, timeout=None):
+    cmd = ["oha", "-z", f"{secs}s", "-c", str(conc), "--no-tui", "--output-format", "json"]
+    if rate:
+        cmd += ["-q", str(rate)]
+    if timeout:
+        cmd += ["-t", f"{timeout}s"]
+    out = json.loads(subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout)
+    pct = out.get("latencyPercentiles", {})
+    return {"rps": out["summary"]["requestsPerSec"], "statuses": out.get("statusCodeDistribution", {}),
+            "errors": real_errors(out),
+            "p50_ms": round((pct.get("p50") or 0) * 1000, 2), "p99_ms": round((pct.get("p99") or 0) * 1000, 2),
+            "max_ms": round((out["summary"].get("slowest") or 0) * 1000, 1)}

@@ -1,0 +1,171 @@
+"""Process and client faults: SIGTERM under load, slow clients, a soak at half
+capacity. Each returns (passed, figures)."""
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import threading
+import time
+
+from common import Server, log, oha, real_errors, request, seed
+
+HEADER_TIMEOUT = float(os.environ.get("RESILIENCE_HEADER_TIMEOUT_SECS", "10"))
+WRITE_TIMEOUT = 5.0
+
+
+def sigterm_under_load(cl):
+    """Requests held in flight by a table lock when SIGTERM arrives must all be
+    answered; the process exits 0 within SHUTDOWN_GRACE_SECS."""
+    db = cl.createdb("res_sigterm")
+    seed(cl, "res_sigterm", 1000)
+    grace = 10
+    srv = Server("sigterm", db, SHUTDOWN_GRACE_SECS=str(grace))
+    load = subprocess.Popen(["oha", "-z", "8s", "-c", "8", "--no-tui", "--output-format", "json",
+                             srv.base + "/api/listings/count"], stdout=subprocess.PIPE, text=True)
+    locker = subprocess.Popen(["psql", "-X", "-q", db, "-c",
+                               "BEGIN; LOCK TABLE listings IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = []
+    try:
+        time.sleep(0.5)
+
+        def in_flight(i):
+            try:
+                st, data, secs = request(srv.port, "GET", f"/api/listings?limit=5&q=guitar{'' if i % 2 else '+bicycle'}")
+                results.append((st, round(secs, 2), isinstance(data, dict) and "items" in data))
+            except OSError as e:
+                results.append(("cut", type(e).__name__, False))
+
+        threads = [threading.Thread(target=in_flight, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        t_term = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = srv.proc.wait(timeout=grace + 10)
+        except subprocess.TimeoutExpired:
+            rc = None
+        exit_secs = round(time.monotonic() - t_term, 2)
+        for t in threads:
+            t.join(timeout=15)
+        out, _ = load.communicate(timeout=30)
+        o = json.loads(out)
+        statuses = o.get("statusCodeDistribution", {})
+        five = sum(v for k, v in statuses.items() if k.startswith("5"))
+        complete = sum(1 for r in results if r[0] == 200 and r[2])
+        # oha's keep-alive connections: "connection refused" once the listener is closed,
+        # and "closed before message completed" when a request raced the close of an
+        # idle connection (it was never read; HTTP lets clients retry it). Reported, not
+        # judged: the in-flight requests above are the ones that must finish.
+        figures = (f"in_flight={len(results)} answered_200={complete} ({[r[:2] for r in results]}) "
+                   f"exit_code={rc} exit_after={exit_secs}s grace={grace}s load_statuses={statuses} "
+                   f"load_5xx={five} load_errors={real_errors(o)}")
+        ok = complete == len(results) == 8 and rc == 0 and exit_secs <= grace + 1 and five == 0
+        return ok, figures
+    finally:
+        for p in (locker, load):
+            if p.poll() is None:
+                p.kill()
+        srv.stop()
+
+
+def _open(port, head):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(head)
+    s.setblocking(False)
+    return s
+
+
+def slow_clients(cl):
+    """Slowloris: 200 connections trickle request headers, 50 trickle a POST body,
+    one byte a second. Headers must be cut at the header deadline, bodies answered
+    by the write deadline (5 s), and other clients served quickly meanwhile."""
+    db = cl.createdb("res_slow")
+    seed(cl, "res_slow", 1000)
+    srv = Server("slow-clients", db)
+    try:
+        t0 = time.monotonic()
+        heads = [_open(srv.port, b"GET /api/listings HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ") for _ in range(200)]
+        bodies = [_open(srv.port, b"POST /api/listings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 400\r\nUser-Agent: slow\r\n\r\n{") for _ in range(50)]
+        closed_h, answered_b = {}, {}
+        lat = []
+        limit = max(HEADER_TIMEOUT, WRITE_TIMEOUT) + 6
+        while time.monotonic() - t0 < limit and (len(closed_h) < len(heads) or len(answered_b) < len(bodies)):
+            for group, done in ((heads, closed_h), (bodies, answered_b)):
+                for i, s in enumerate(group):
+                    if i in done:
+                        continue
+                    try:
+                        data = s.recv(4096)
+                        done[i] = (time.monotonic() - t0, data[:12])
+                        continue
+                    except BlockingIOError:
+                        pass
+                    except OSError:
+                        done[i] = (time.monotonic() - t0, b"reset")
+                        continue
+                    try:
+                        s.send(b"a")
+                    except OSError:
+                        done[i] = (time.monotonic() - t0, b"reset")
+            lat.append(request(srv.port, "GET", "/api/listings?limit=5")[2] * 1000)
+            time.sleep(max(0.0, 1 - (time.monotonic() - t0) % 1))
+        for s in heads + bodies:
+            s.close()
+        worst_h = max((v[0] for v in closed_h.values()), default=None)
+        worst_b = max((v[0] for v in answered_b.values()), default=None)
+        body_statuses = sorted({v[1].decode(errors="replace") for v in answered_b.values()})
+        lat.sort()
+        figures = (f"headers_closed={len(closed_h)}/200 latest_after={worst_h and round(worst_h, 1)}s "
+                   f"(deadline {HEADER_TIMEOUT}s) bodies_answered={len(answered_b)}/50 "
+                   f"latest_after={worst_b and round(worst_b, 1)}s answers={body_statuses} "
+                   f"others_p50={round(statistics.median(lat), 1)}ms others_max={round(lat[-1], 1)}ms")
+        ok = (len(closed_h) == 200 and worst_h <= HEADER_TIMEOUT + 2 and len(answered_b) == 50
+              and worst_b <= WRITE_TIMEOUT + 2 and lat[-1] < 1000)
+        return ok, figures
+    finally:
+        srv.stop()
+
+
+def soak(cl):
+    """Half of the measured capacity for RESILIENCE_SOAK_SECS: no 5xx, RSS flat."""
+    secs = int(os.environ.get("RESILIENCE_SOAK_SECS", "600"))
+    db = cl.createdb("res_soak")
+    seed(cl, "res_soak", 20000)
+    srv = Server("soak", db, RUST_LOG="warn")
+    try:
+        cap_list = oha(srv.base + "/api/listings", 5, 16)["rps"]
+        cap_search = oha(srv.base + "/api/listings?q=guitar", 5, 16)["rps"]
+        # Half capacity in all: a quarter of each route's ceiling, both at once.
+        r_list, r_search = max(1, int(cap_list / 4)), max(1, int(cap_search / 4))
+        log(f"soak: {secs} s at {r_list} + {r_search} req/s (capacity {cap_list:.0f} / {cap_search:.0f})")
+        procs = [subprocess.Popen(["oha", "-z", f"{secs}s", "-c", "8", "-q", str(r), "--no-tui", "--output-format",
+                                   "json", srv.base + path], stdout=subprocess.PIPE, text=True)
+                 for r, path in ((r_list, "/api/listings"), (r_search, "/api/listings?q=guitar"))]
+        rss = []
+        t0 = time.monotonic()
+        while any(p.poll() is None for p in procs) and time.monotonic() - t0 < secs + 60:
+            rss.append((time.monotonic() - t0, srv.rss_mib()))
+            time.sleep(5)
+        outs = [json.loads(p.communicate(timeout=60)[0]) for p in procs]
+        statuses, errors, rps = {}, {}, 0.0
+        for o in outs:
+            rps += o["summary"]["requestsPerSec"]
+            for k, v in o.get("statusCodeDistribution", {}).items():
+                statuses[k] = statuses.get(k, 0) + v
+            for k, v in real_errors(o).items():
+                errors[k] = errors.get(k, 0) + v
+        five = sum(v for k, v in statuses.items() if k.startswith("5"))
+        third = max(1, len(rss) // 3)
+        early = max(v for _, v in rss[1:third + 1] or rss[:1])
+        late = max(v for _, v in rss[-third:])
+        figures = (f"secs={secs} rps={rps:.0f} statuses={statuses} errors={errors} 5xx={five} "
+                   f"rss_first_third_max={early}MiB rss_last_third_max={late}MiB rss_samples={len(rss)}")
+        ok = five == 0 and not errors and late <= early * 1.10 + 2
+        return ok, figures
+    finally:
+        srv.stop()
