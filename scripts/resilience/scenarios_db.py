@@ -166,7 +166,9 @@ def pool_exhausted(cl):
         figures = (f"statuses={statuses} errors={load['errors']} p50={load['p50_ms']}ms p99={load['p99_ms']}ms "
                    f"max={load['max_ms']}ms single_503_code={code} healthz_p99={h99}ms "
                    f"recovered_after_unlock={recovered}s (lock held {round(t_rel - t0, 1)}s)")
-        ok = (set(statuses) == {"503"} and not load["errors"] and load["max_ms"] <= 3300
+        # The read deadline (3 s) bounds every answer; one second of slack for a loaded
+        # machine's scheduling, as in slow-clients.
+        ok = (set(statuses) == {"503"} and not load["errors"] and load["max_ms"] <= 3000 + 1000
               and status == 503 and code == "UNAVAILABLE" and recovered is not None and recovered <= 5
               and h99 is not None and h99 < 200)
         return ok, figures

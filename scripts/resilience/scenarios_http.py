@@ -2,6 +2,7 @@
 capacity. Each returns (passed, figures)."""
 import json
 import os
+import selectors
 import signal
 import socket
 import statistics
@@ -82,52 +83,75 @@ def _open(port, head):
 def slow_clients(cl):
     """Slowloris: 200 connections trickle request headers, 50 trickle a POST body,
     one byte a second. Headers must be cut at the header deadline, bodies answered
-    by the write deadline (5 s), and other clients served quickly meanwhile."""
+    by the write deadline (5 s), and other clients served quickly meanwhile.
+
+    Each connection's end is timed from that connection's own opening, and noticed
+    as it happens (a readiness selector), not at the next one-second trickle tick:
+    otherwise the figure carries up to a second of the scenario's own polling."""
     db = cl.createdb("res_slow")
     seed(cl, "res_slow", 1000)
     srv = Server("slow-clients", db)
+    sel = selectors.DefaultSelector()
     try:
         t0 = time.monotonic()
-        heads = [_open(srv.port, b"GET /api/listings HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ") for _ in range(200)]
-        bodies = [_open(srv.port, b"POST /api/listings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                        b"Content-Length: 400\r\nUser-Agent: slow\r\n\r\n{") for _ in range(50)]
-        closed_h, answered_b = {}, {}
+        conns = []  # (socket, group, opened_at)
+        for _ in range(200):
+            conns.append((_open(srv.port, b"GET /api/listings HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "),
+                          "heads", time.monotonic()))
+        for _ in range(50):
+            conns.append((_open(srv.port, b"POST /api/listings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                b"Content-Type: application/json\r\nContent-Length: 400\r\n"
+                                b"User-Agent: slow\r\n\r\n{"), "bodies", time.monotonic()))
+        for i, (s, _, _) in enumerate(conns):
+            sel.register(s, selectors.EVENT_READ, i)
+        ended = {}  # index -> (seconds after its opening, first bytes or b"reset")
         lat = []
         limit = max(HEADER_TIMEOUT, WRITE_TIMEOUT) + 6
-        while time.monotonic() - t0 < limit and (len(closed_h) < len(heads) or len(answered_b) < len(bodies)):
-            for group, done in ((heads, closed_h), (bodies, answered_b)):
-                for i, s in enumerate(group):
-                    if i in done:
-                        continue
-                    try:
-                        data = s.recv(4096)
-                        done[i] = (time.monotonic() - t0, data[:12])
-                        continue
-                    except BlockingIOError:
-                        pass
-                    except OSError:
-                        done[i] = (time.monotonic() - t0, b"reset")
-                        continue
-                    try:
-                        s.send(b"a")
-                    except OSError:
-                        done[i] = (time.monotonic() - t0, b"reset")
-            lat.append(request(srv.port, "GET", "/api/listings?limit=5")[2] * 1000)
-            time.sleep(max(0.0, 1 - (time.monotonic() - t0) % 1))
-        for s in heads + bodies:
+        next_tick = t0
+        while time.monotonic() - t0 < limit and len(ended) < len(conns):
+            now = time.monotonic()
+            if now >= next_tick:
+                # One byte a second on every connection still open, and one ordinary
+                # request to see that others are served meanwhile.
+                for i, (s, _, _) in enumerate(conns):
+                    if i not in ended:
+                        try:
+                            s.send(b"a")
+                        except OSError:
+                            pass  # the selector reports the end with its own time
+                lat.append(request(srv.port, "GET", "/api/listings?limit=5")[2] * 1000)
+                next_tick += 1.0
+                continue
+            for key, _ in sel.select(timeout=max(0.0, next_tick - time.monotonic())):
+                i = key.data
+                s, _, opened = conns[i]
+                try:
+                    data = s.recv(4096) or b"closed"
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b"reset"
+                ended[i] = (time.monotonic() - opened, data[:12])
+                sel.unregister(s)
+        for s, _, _ in conns:
             s.close()
-        worst_h = max((v[0] for v in closed_h.values()), default=None)
-        worst_b = max((v[0] for v in answered_b.values()), default=None)
-        body_statuses = sorted({v[1].decode(errors="replace") for v in answered_b.values()})
+        closed_h = [v for i, v in ended.items() if conns[i][1] == "heads"]
+        answered_b = [v for i, v in ended.items() if conns[i][1] == "bodies"]
+        worst_h = max((v[0] for v in closed_h), default=None)
+        worst_b = max((v[0] for v in answered_b), default=None)
+        body_statuses = sorted({v[1].decode(errors="replace") for v in answered_b})
         lat.sort()
-        figures = (f"headers_closed={len(closed_h)}/200 latest_after={worst_h and round(worst_h, 1)}s "
+        figures = (f"headers_closed={len(closed_h)}/200 latest_after={worst_h and round(worst_h, 2)}s "
                    f"(deadline {HEADER_TIMEOUT}s) bodies_answered={len(answered_b)}/50 "
-                   f"latest_after={worst_b and round(worst_b, 1)}s answers={body_statuses} "
-                   f"others_p50={round(statistics.median(lat), 1)}ms others_max={round(lat[-1], 1)}ms")
-        ok = (len(closed_h) == 200 and worst_h <= HEADER_TIMEOUT + 2 and len(answered_b) == 50
-              and worst_b <= WRITE_TIMEOUT + 2 and lat[-1] < 1000)
+                   f"latest_after={worst_b and round(worst_b, 2)}s (deadline {WRITE_TIMEOUT}s) "
+                   f"answers={body_statuses} others_p50={round(statistics.median(lat), 1)}ms "
+                   f"others_max={round(lat[-1], 1)}ms")
+        # One second of slack over each deadline, for a loaded machine's scheduling.
+        ok = (len(closed_h) == 200 and worst_h <= HEADER_TIMEOUT + 1 and len(answered_b) == 50
+              and worst_b <= WRITE_TIMEOUT + 1 and lat[-1] < 1000)
         return ok, figures
     finally:
+        sel.close()
         srv.stop()
 
 
