@@ -56,6 +56,12 @@ def markdown(r):
         L.append(f"| `GET {v['path']}` | {v['pgbench']['tps']} | {v['http']['rps']} | {v['ratio']} | "
                  f"{_lat(h)} ({h['rps']}) | {v['http']['statuses']} |")
     w = r["writes"]
+    if r.get("rare_search"):
+        L += ["", "Searches that the newest 2048 rows do not answer (the GIN step; before it existed, a "
+              "word found nowhere walked the whole table: about 3 s at one million listings):", "",
+              "| query | p50 / p99 ms at a fixed rate (req/s) | statuses |", "| --- | --- | --- |"]
+        for q, v in r["rare_search"].items():
+            L.append(f"| `GET /api/listings?q={q}` | {_lat(v)} ({v['rps']}) | {v['statuses']} |")
     L += ["", "CPU time per request (µs) during the full-load runs — the server and the load tool share "
           "the cores with PostgreSQL, so the HTTP side also pays for the server and for oha:", "",
           "| query | pgbench: postgres + pgbench | HTTP: postgres + server + oha |", "| --- | --- | --- |"]
@@ -89,6 +95,7 @@ def markdown(r):
           f"{sp['wrk']['refused']} 429, {sp['wrk']['other']} other; afterwards the server answered "
           f"{sp['status_after_spray']}", "", "## Commands", ""]
     cmds = [v[side]["command"] for v in r["reads"].values() for side in ("pgbench", "http", "half_load")]
+    cmds += [v["command"] for v in r.get("rare_search", {}).values()]
     cmds += [w["pgbench"]["command"], w["http"]["command"], c["full"]["command"], c["half_load"]["command"], c["fixed_rate"]["command"],
              r["healthz"]["command"], r["challenge"]["command"], sp["wrk"]["command"]]
     L += ["```"] + cmds + ["```", "", "Server settings: `" + " ".join(f"{k}={v}" for k, v in s["server"].items()) + "`",

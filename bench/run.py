@@ -24,6 +24,9 @@ SPRAY_KEYS = int(os.environ.get("BENCH_SPRAY_KEYS", "1000000"))
 BIN = os.environ.get("BENCH_BIN", str(lib.ROOT / "target/release/powboard"))
 OUT = Path(os.environ.get("BENCH_OUT", str(lib.BENCH / "out")))
 UA = "powboard-bench/1"
+# A word no listing holds, and a pair rarer than one in a hundred listings.
+RARE_QUERIES = ("zzzabsent", "xenia%20guitar")
+RARE_RATE = int(os.environ.get("BENCH_RARE_RATE", "50"))
 # Fixed dev secrets (base64 of 32 bytes): the bench runs APP_ENV=dev on loopback only.
 SECRETS = {"POW_SECRET_KEY": "YmVuY2gtcG93LXNlY3JldC1rZXktMzItYnl0ZXMhISE=",
            "IP_HASH_SALT": "YmVuY2gtaXAtaGFzaC1zYWx0LTMyLWJ5dGVzLWxvbmc="}
@@ -121,6 +124,11 @@ def main():
             "search": read_pair(srv, db, "search", f"/api/listings?q={WORD}", PG / "read-search.sql",
                                 [AFTER_AT, f"tsq='{WORD}':*"]),
         }
+        # Words that do not fill a page from the newest rows take the search's second
+        # step (the GIN index): latency at a fixed modest rate, one after the other.
+        lib.log("reads/rare: searches that need the GIN step, at a fixed rate")
+        res["rare_search"] = {q: lib.oha(srv.base + f"/api/listings?q={q}", SECS, 4, rate=RARE_RATE)
+                              for q in RARE_QUERIES}
         mem["after_reads_mib"] = srv.rss_mib()
         lib.log("count, /healthz, challenge issuance")
         full = lib.oha(srv.base + "/api/listings/count", SECS, CONC)

@@ -1,7 +1,13 @@
--- GET /api/listings?q=WORD: repo.rs list() (Some(q), None). The server turns q=WORD into
--- the tsquery text 'WORD':* (last term as a prefix); the tsquery text is passed with -D tsq=...
+-- GET /api/listings?q=WORD: repo.rs list_with_window() (Some(q), None), first step (the
+-- keyset walk over at most SEARCH_WINDOW = 2048 rows). For a word as common as the
+-- bench's, that step fills the page and is the whole request; the server turns q=WORD
+-- into the tsquery text 'WORD':* (last term as a prefix), passed with -D tsq=...
 \set fetch 31
 \set after_id 9223372036854775807
-SELECT id, body, created_at, country::text AS country FROM listings
- WHERE NOT is_hidden AND search @@ to_tsquery('simple', :tsq) AND (created_at, id) < (:after_at, :after_id)
+\set window 2048
+SELECT id, body, created_at, country FROM (
+  SELECT id, body, created_at, country::text AS country, search FROM listings
+   WHERE NOT is_hidden AND (created_at, id) < (:after_at, :after_id)
+   ORDER BY created_at DESC, id DESC LIMIT :window) recent
+ WHERE search @@ to_tsquery('simple', :tsq)
  ORDER BY created_at DESC, id DESC LIMIT :fetch;
