@@ -3,14 +3,7 @@
 -- taken sequentially from 10.0.0.0/8 and split between the threads. A thread stops
 -- when its share is sent and leaves a file in BENCH_DONE_DIR; wrk itself would run
 -- for its whole -d, so the driver sends it SIGINT (wrk then reports) once all are done.
-local threads = {}
-local next_id = 0
-
-function setup(thread)
-   thread:set("tid", next_id)
-   next_id = next_id + 1
-   table.insert(threads, thread)
-end
+local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
 function init(args)
    local n = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
@@ -40,7 +33,7 @@ end
 
 function done(summary, latency, requests)
    local o, r, x = 0, 0, 0
-   for _, t in ipairs(threads) do
+   for _, t in ipairs(common.threads) do
       o = o + t:get("ok"); r = r + t:get("refused"); x = x + t:get("other")
    end
    io.write(string.format('WRKJSON {"ok":%d,"refused":%d,"other":%d,"duration_us":%d,"requests":%d,"socket_errors":%d}\n',

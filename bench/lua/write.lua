@@ -4,26 +4,10 @@
 -- twice. A thread that runs out of tokens stops (and the summary says so).
 -- The User-Agent must be the one the challenges were fetched with (tokens are bound
 -- to the client key and the User-Agent).
-local threads = {}
-local next_id = 0
-
-function setup(thread)
-   thread:set("tid", next_id)
-   next_id = next_id + 1
-   table.insert(threads, thread)
-end
+local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
 function init(args)
-   local nthreads = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
-   tokens = {}
-   local i = 0
-   for line in io.lines(os.getenv("BENCH_TOKENS")) do
-      if i % nthreads == tid then
-         local c, t, n = line:match("^(%S+) (%S+) (%S+)$")
-         table.insert(tokens, { c, t, n })
-      end
-      i = i + 1
-   end
+   tokens = common.tokens(os.getenv("BENCH_TOKENS"), tonumber(os.getenv("BENCH_WRK_THREADS") or "1"), tid)
    pos = 0
    sent, created, other, exhausted = 0, 0, 0, 0
    ua = os.getenv("BENCH_UA")
@@ -39,13 +23,7 @@ function request()
    end
    sent = sent + 1
    local body = string.format('{"body":"Selling a red bicycle, barely used, pickup downtown #%d-%d"}', tid, pos)
-   return wrk.format("POST", "/api/listings", {
-      ["Content-Type"] = "application/json",
-      ["User-Agent"] = ua,
-      ["X-PoW-Challenge"] = tk[1],
-      ["X-PoW-Token"] = tk[2],
-      ["X-PoW-Nonce"] = tk[3],
-   }, body)
+   return common.post(tk, ua, body)
 end
 
 function response(status, headers, body)
@@ -54,7 +32,7 @@ end
 
 function done(summary, latency, requests)
    local c, o, e = 0, 0, 0
-   for _, t in ipairs(threads) do
+   for _, t in ipairs(common.threads) do
       c = c + t:get("created")
       o = o + t:get("other")
       e = e + t:get("exhausted")

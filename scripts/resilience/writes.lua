@@ -4,26 +4,11 @@
 -- tokens covers the run. Every response is recorded in RES_OUT/<thread>.txt as
 -- "<status> <listing id | error code>", so the scenario can check afterwards that
 -- every 201 is in the table and every failure was 503 UNAVAILABLE.
-local threads = {}
-local next_id = 0
-
-function setup(thread)
-   thread:set("tid", next_id)
-   next_id = next_id + 1
-   table.insert(threads, thread)
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)")
+local common = dofile(here .. "../../bench/lua/common.lua")
 
 function init(args)
-   local n = tonumber(os.getenv("RES_WRK_THREADS"))
-   tokens = {}
-   local i = 0
-   for line in io.lines(os.getenv("RES_TOKENS")) do
-      if i % n == tid then
-         local c, t, x = line:match("^(%S+) (%S+) (%S+)$")
-         table.insert(tokens, { c, t, x })
-      end
-      i = i + 1
-   end
+   tokens = common.tokens(os.getenv("RES_TOKENS"), tonumber(os.getenv("RES_WRK_THREADS")), tid)
    pos = 0
    ua = os.getenv("RES_UA")
    pause = tonumber(os.getenv("RES_DELAY_MS") or "20")
@@ -44,13 +29,7 @@ function request()
       tk = tokens[#tokens]
    end
    local body = string.format('{"body":"resilience write %d-%d"}', tid, pos)
-   return wrk.format("POST", "/api/listings", {
-      ["Content-Type"] = "application/json",
-      ["User-Agent"] = ua,
-      ["X-PoW-Challenge"] = tk[1],
-      ["X-PoW-Token"] = tk[2],
-      ["X-PoW-Nonce"] = tk[3],
-   }, body)
+   return common.post(tk, ua, body)
 end
 
 function response(status, headers, body)
