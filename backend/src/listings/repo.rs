@@ -158,72 +158,60 @@ pub async fn list_with_window(
             .fetch_all(pool)
             .await?
         }
-        (Some(q), None) => {
-            let near = sqlx::query_as!(
-                Listing,
-                r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
-                     FROM (SELECT id, body, created_at, country::text AS country, search
-                             FROM listings
-                            WHERE NOT is_hidden AND (created_at, id) < ($1, $2)
-                            ORDER BY created_at DESC, id DESC LIMIT $5) recent
-                    WHERE search @@ to_tsquery('simple', $4)
-                    ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                after_at,
-                after_id,
-                fetch,
-                q.as_str(),
-                window
-            )
-            .fetch_all(pool)
-            .await?;
+        (Some(q), country) => {
+            let near = match country {
+                None => {
+                    sqlx::query_as!(
+                        Listing,
+                        r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
+                             FROM (SELECT id, body, created_at, country::text AS country, search
+                                     FROM listings
+                                    WHERE NOT is_hidden AND (created_at, id) < ($1, $2)
+                                    ORDER BY created_at DESC, id DESC LIMIT $5) recent
+                            WHERE search @@ to_tsquery('simple', $4)
+                            ORDER BY created_at DESC, id DESC LIMIT $3"#,
+                        after_at,
+                        after_id,
+                        fetch,
+                        q.as_str(),
+                        window
+                    )
+                    .fetch_all(pool)
+                    .await?
+                }
+                Some(cc) => {
+                    sqlx::query_as!(
+                        Listing,
+                        r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
+                             FROM (SELECT id, body, created_at, country::text AS country, search
+                                     FROM listings
+                                    WHERE NOT is_hidden AND country = $6 AND (created_at, id) < ($1, $2)
+                                    ORDER BY created_at DESC, id DESC LIMIT $5) recent
+                            WHERE search @@ to_tsquery('simple', $4)
+                            ORDER BY created_at DESC, id DESC LIMIT $3"#,
+                        after_at,
+                        after_id,
+                        fetch,
+                        q.as_str(),
+                        window,
+                        cc
+                    )
+                    .fetch_all(pool)
+                    .await?
+                }
+            };
             if near.len() as i64 >= fetch {
                 return Ok(near);
             }
             // MATERIALIZED fences the matches off from the ORDER BY … LIMIT, so the
-            // planner cannot turn this back into the keyset walk.
+            // planner cannot turn this back into the keyset walk. The country is only a
+            // filter on the GIN index's matches here, so one query serves both cases.
             sqlx::query_as!(
                 Listing,
                 r#"WITH hits AS MATERIALIZED (
                        SELECT id, body, created_at, country::text AS country FROM listings
                         WHERE NOT is_hidden AND search @@ to_tsquery('simple', $4)
-                          AND (created_at, id) < ($1, $2))
-                   SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
-                     FROM hits ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                after_at,
-                after_id,
-                fetch,
-                q.as_str()
-            )
-            .fetch_all(pool)
-            .await?
-        }
-        (Some(q), Some(cc)) => {
-            let near = sqlx::query_as!(
-                Listing,
-                r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
-                     FROM (SELECT id, body, created_at, country::text AS country, search
-                             FROM listings
-                            WHERE NOT is_hidden AND country = $5 AND (created_at, id) < ($1, $2)
-                            ORDER BY created_at DESC, id DESC LIMIT $6) recent
-                    WHERE search @@ to_tsquery('simple', $4)
-                    ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                after_at,
-                after_id,
-                fetch,
-                q.as_str(),
-                cc,
-                window
-            )
-            .fetch_all(pool)
-            .await?;
-            if near.len() as i64 >= fetch {
-                return Ok(near);
-            }
-            sqlx::query_as!(
-                Listing,
-                r#"WITH hits AS MATERIALIZED (
-                       SELECT id, body, created_at, country::text AS country FROM listings
-                        WHERE NOT is_hidden AND search @@ to_tsquery('simple', $4) AND country = $5
+                          AND ($5::text IS NULL OR country = $5)
                           AND (created_at, id) < ($1, $2))
                    SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
                      FROM hits ORDER BY created_at DESC, id DESC LIMIT $3"#,
@@ -231,7 +219,7 @@ pub async fn list_with_window(
                 after_id,
                 fetch,
                 q.as_str(),
-                cc
+                country
             )
             .fetch_all(pool)
             .await?
