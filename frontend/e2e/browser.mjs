@@ -29,5 +29,11 @@ export async function launchBrowser() {
 /** Saves a screenshot of the viewport (or the whole page) as artifacts/screenshots/<name>.png. */
 export async function screenshot(page, name, { fullPage = false } = {}) {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage });
+  // Finite CSS transitions (the progress bar's 200 ms slide) are fast-forwarded to
+  // their end, so a screenshot shows the state the page settles in, not a frame of it.
+  await page.screenshot({
+    path: path.join(screenshotDir, `${name}.png`),
+    fullPage,
+    animations: "disabled",
+  });
 }
