@@ -2,7 +2,12 @@
 //! trickles its request headers (slowloris) would hold a connection forever; here
 //! hyper gets a timer and a 10 s header deadline, and shutdown drains in-flight
 //! requests (hyper-util's GracefulShutdown) for at most the configured grace.
-use std::{net::SocketAddr, time::Duration};
+//!
+//! hyper starts that deadline at the request's first byte, so a connection that never
+//! sends one would stay open for good (one file descriptor each, until the process
+//! runs out). Each connection therefore gets the same deadline for its first byte
+//! before hyper sees it.
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{extract::ConnectInfo, Router};
 use hyper::body::Incoming;
@@ -33,7 +38,10 @@ pub async fn serve(
         .http2()
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(Duration::from_secs(30)));
+    let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
+    // Tells connections still waiting for their first byte to close at shutdown.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -55,16 +63,34 @@ pub async fn serve(
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 req.map(axum::body::Body::new)
             });
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
-        let conn = graceful.watch(conn.into_owned());
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        let mut stop = stop.clone();
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            // peek, not readable(): readiness can be reported before any byte is there.
+            let mut first_byte = [0u8; 1];
+            tokio::select! {
+                // Data already waiting wins over a shutdown that starts meanwhile.
+                biased;
+                first = tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first_byte)) => {
+                    if first.is_err() {
+                        tracing::debug!(%peer, "no request within the header deadline: closed");
+                        return;
+                    }
+                }
+                _ = stop.wait_for(|stopping| *stopping) => return,
+            }
+            drop(stop);
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc))
+                .into_owned();
+            if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });
     }
     drop(listener);
+    let _ = stopping.send(true);
     tracing::info!(
         grace_secs = grace.as_secs(),
         "shutting down: finishing in-flight requests"
