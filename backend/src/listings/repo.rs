@@ -97,7 +97,8 @@ pub const SEARCH_WINDOW: i64 = 2048;
 /// One page of visible listings, newest first; `limit + 1` rows are read to know
 /// whether another page follows. Static queries rather than one with
 /// `$n IS NULL OR …` branches, so each keeps its own good plan (the keyset indexes,
-/// or the GIN index) under prepared-statement generic plans.
+/// or the GIN index) under prepared-statement generic plans; only where a condition
+/// can never choose the index (the country on the GIN step's matches) is it shared.
 ///
 /// A search runs in two steps, because no one plan is good for every word and
 /// PostgreSQL's planner cannot tell them apart (a generic plan never sees the word;
