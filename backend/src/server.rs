@@ -3,17 +3,19 @@
 //! hyper gets a timer and a 10 s header deadline, and shutdown drains in-flight
 //! requests (hyper-util's GracefulShutdown) for at most the configured grace.
 //!
-//! hyper starts that deadline at the request's first byte, so a connection that never
-//! sends one would stay open for good (one file descriptor each, until the process
-//! runs out). Each connection therefore gets the same deadline for its first byte
-//! before hyper sees it.
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+//! HTTP/1 only, with hyper's own HTTP/1 builder. hyper-util's auto builder first
+//! reads a connection's opening bytes to tell HTTP/1 from HTTP/2, with no deadline,
+//! so a connection that never sent a byte stayed open for good (one file descriptor
+//! each, until the process ran out); hyper's HTTP/1 connection arms the header
+//! deadline as soon as it starts reading. Nothing speaks HTTP/2 to the app: Caddy
+//! proxies over HTTP/1.1 and terminates HTTP/2 and HTTP/3 for clients.
+use std::{net::SocketAddr, time::Duration};
 
 use axum::{extract::ConnectInfo, Router};
-use hyper::body::Incoming;
+use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{
-    rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::{conn::auto::Builder, graceful::GracefulShutdown},
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
 use tokio::net::TcpListener;
@@ -28,20 +30,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) {
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(Duration::from_secs(30)));
-    let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
-    // Tells connections still waiting for their first byte to close at shutdown.
-    let (stopping, stop) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -63,34 +57,15 @@ pub async fn serve(
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 req.map(axum::body::Body::new)
             });
-        let builder = builder.clone();
-        let watcher = graceful.watcher();
-        let mut stop = stop.clone();
+        let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+        let conn = graceful.watch(conn);
         tokio::spawn(async move {
-            // peek, not readable(): readiness can be reported before any byte is there.
-            let mut first_byte = [0u8; 1];
-            tokio::select! {
-                // Data already waiting wins over a shutdown that starts meanwhile.
-                biased;
-                first = tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first_byte)) => {
-                    if first.is_err() {
-                        tracing::debug!(%peer, "no request within the header deadline: closed");
-                        return;
-                    }
-                }
-                _ = stop.wait_for(|stopping| *stopping) => return,
-            }
-            drop(stop);
-            let conn = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc))
-                .into_owned();
-            if let Err(e) = watcher.watch(conn).await {
+            if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });
     }
     drop(listener);
-    let _ = stopping.send(true);
     tracing::info!(
         grace_secs = grace.as_secs(),
         "shutting down: finishing in-flight requests"

@@ -38,3 +38,23 @@ async fn shutdown_finishes_the_request_in_flight(pool: PgPool) {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[sqlx::test(migrator = "powboard::db::MIGRATOR")]
+async fn shutdown_does_not_wait_for_a_connection_that_sent_nothing(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let silent = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    // A request on another connection, so the silent one has surely been accepted.
+    assert_eq!(
+        reqwest::get(format!("http://{}/healthz", app.addr))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // The header deadline would close it in the end; shutdown must not wait for that.
+    tokio::time::timeout(powboard::server::HEADER_READ_TIMEOUT / 2, app.stop())
+        .await
+        .expect("shutdown waited for a connection that never sent a request")
+        .unwrap();
+    drop(silent);
+}
