@@ -51,10 +51,20 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _cpu_ticks(pid, reaped=False):
-    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _stat(pid):
     # fields after the command: state ppid ... utime(12) stime(13) cutime(14) cstime(15)
-    return int(f[11]) + int(f[12]) + ((int(f[13]) + int(f[14])) if reaped else 0)
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_ticks(pid):
+    f = _stat(pid)
+    return int(f[11]) + int(f[12])
+
+
+def _reaped_ticks(pid):
+    """CPU of the process's children that it has reaped (cutime + cstime)."""
+    f = _stat(pid)
+    return int(f[13]) + int(f[14])
 
 
 class CpuMeter:
@@ -68,33 +78,35 @@ class CpuMeter:
         self.server, self.pm = server_pid, postmaster_pid
 
     def _pg(self):
-        total = _cpu_ticks(self.pm, reaped=True)
-        for d in Path("/proc").iterdir():
-            if d.name.isdigit():
-                try:
-                    st = (d / "stat").read_text().rsplit(")", 1)[1].split()
-                    if int(st[1]) == self.pm:
-                        total += int(st[11]) + int(st[12])
-                except (OSError, IndexError):
-                    pass
-        return total
+        # A backend reaped between reading the postmaster's cutime and walking its
+        # children would be counted in neither (a run once showed 0.2 µs of PostgreSQL
+        # per search); so read cutime on both sides of the walk and retry until no
+        # reap fell in between. Exited but unreaped backends still show their times.
+        while True:
+            reaped = _reaped_ticks(self.pm)
+            live = 0
+            for d in Path("/proc").iterdir():
+                if d.name.isdigit():
+                    try:
+                        st = _stat(d.name)
+                        if int(st[1]) == self.pm:
+                            live += int(st[11]) + int(st[12])
+                    except (OSError, IndexError):
+                        pass
+            if _reaped_ticks(self.pm) == reaped:
+                return _cpu_ticks(self.pm) + reaped + live
 
     def _load(self):
         r = os.times()
         return r.children_user + r.children_system
 
     def start(self):
-        time.sleep(0.5)  # the previous run's backends reaped (see stop)
         self.t0 = (_cpu_ticks(self.server), self._pg(), self._load(), time.time())
         return self
 
     def stop(self, requests):
         s, p, l, t = self.t0
         wall = time.time() - t
-        # The load tool has exited; its backends are exiting too. Until the postmaster
-        # reaps them their CPU is in neither its live children nor its cutime (a run
-        # once showed 0.2 µs of PostgreSQL per search), so give it a moment.
-        time.sleep(0.5)
         n = max(1, requests)
         return {"server_cpu_us_per_req": round((_cpu_ticks(self.server) - s) / self.HZ * 1e6 / n, 1),
                 "postgres_cpu_us_per_req": round((self._pg() - p) / self.HZ * 1e6 / n, 1),
