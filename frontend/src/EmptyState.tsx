@@ -2,12 +2,14 @@ import { Button } from "@/components/ui/button";
 
 interface Props {
   searching: boolean;
+  /** The post form is open above: no second way to open it. */
+  posting: boolean;
   onPost: () => void;
   onClear: () => void;
 }
 
 /** Shown instead of the list when there is nothing to list. */
-export function EmptyState({ searching, onPost, onClear }: Props) {
+export function EmptyState({ searching, posting, onPost, onClear }: Props) {
   return (
     <div
       className="rounded-lg border border-dashed px-6 py-10 text-center"
@@ -28,9 +30,11 @@ export function EmptyState({ searching, onPost, onClear }: Props) {
         <>
           <p className="font-medium">No listings yet.</p>
           <p className="mt-1 text-sm text-muted-foreground">Be the first to post one.</p>
-          <Button className="mt-4" onClick={onPost}>
-            Post a listing
-          </Button>
+          {!posting && (
+            <Button className="mt-4" onClick={onPost}>
+              Post a listing
+            </Button>
+          )}
         </>
       )}
     </div>

@@ -5,7 +5,7 @@ import { useCountdown } from "@/lib/useCountdown";
 interface Props {
   message: string;
   error: boolean;
-  /** When an automatic retry is due (after a 429), in Date.now() ms. */
+  /** When an automatic retry is due (after a 429 or a lost connection), in Date.now() ms. */
   retryAt: number | null;
   onRetry: () => void;
   /** Still announced, but not shown. */
@@ -29,16 +29,16 @@ export function StatusLine({ message, error, retryAt, onRetry, visuallyHidden = 
       >
         {message}
       </p>
-      {error &&
-        (retryIn !== null ? (
-          <span className="tabular-nums text-muted-foreground" data-testid="status-countdown">
-            Retrying in {formatCountdown(retryIn)}
-          </span>
-        ) : (
-          <Button size="sm" variant="outline" onClick={onRetry}>
-            Try again
-          </Button>
-        ))}
+      {error && retryIn !== null && (
+        <span className="tabular-nums text-muted-foreground" data-testid="status-countdown">
+          Retrying in {formatCountdown(retryIn)}
+        </span>
+      )}
+      {error && (
+        <Button size="sm" variant="outline" onClick={onRetry}>
+          {retryIn !== null ? "Try now" : "Try again"}
+        </Button>
+      )}
     </div>
   );
 }

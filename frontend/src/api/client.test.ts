@@ -88,6 +88,26 @@ describe("getChallenge", () => {
     expect(await api.getChallenge()).toBeNull();
   });
 
+  it("decodes the difficulty breakdown and the write budget when the server sends them", async () => {
+    const explained = {
+      ...challengeJson,
+      breakdown: { base: 10, client: 0.5, country: 0, surge: 0 },
+      recent_posts: 1,
+      recent_window_secs: 3600,
+      write_budget: { limit: 5, remaining: 0, retry_after_secs: 42 },
+    };
+    reply = json(200, explained);
+    expect((await api.getChallenge())?.challenge).toEqual(explained);
+    reply = json(200, { ...challengeJson, write_budget: null });
+    expect((await api.getChallenge())?.challenge.write_budget).toBeNull();
+  });
+
+  it("leaves out a malformed explanation instead of refusing a solvable challenge", async () => {
+    reply = json(200, { ...challengeJson, breakdown: { base: "x" }, write_budget: 3 });
+    const got = await api.getChallenge();
+    expect(got?.challenge).toEqual(challengeJson);
+  });
+
   it("rejects a malformed threshold as BAD_RESPONSE", async () => {
     reply = json(200, { ...challengeJson, threshold: "XYZ" });
     const e = await caught(api.getChallenge());

@@ -2,7 +2,14 @@
 //! contract shows up as one clear BAD_RESPONSE error instead of undefined values
 //! deep inside components.
 
-import type { Challenge, CountryCount, Listing, ListingsPage } from "./types";
+import type {
+  Challenge,
+  CountryCount,
+  DifficultyBreakdown,
+  Listing,
+  ListingsPage,
+  WriteBudget,
+} from "./types";
 
 export class DecodeError extends Error {
   override name = "DecodeError";
@@ -46,13 +53,54 @@ export function decodeChallenge(v: unknown): Challenge {
   if (!Number.isInteger(subpuzzles) || subpuzzles < 1 || subpuzzles > 256) {
     throw new DecodeError("subpuzzles: expected an integer in 1..=256");
   }
-  return {
+  const challenge: Challenge = {
     challenge: str(o, "challenge"),
     difficulty: num(o, "difficulty"),
     subpuzzles,
     threshold,
     expires_at: num(o, "expires_at"),
     token: str(o, "token"),
+  };
+  // The explanation fields only feed wording: one that is missing or malformed is
+  // left out rather than failing a challenge that can still be solved.
+  const breakdown = optional(() => decodeBreakdown(o["breakdown"]));
+  if (breakdown) challenge.breakdown = breakdown;
+  const recent = optional(() => num(o, "recent_posts"));
+  if (recent !== null) challenge.recent_posts = recent;
+  const window = optional(() => num(o, "recent_window_secs"));
+  if (window !== null) challenge.recent_window_secs = window;
+  if (o["write_budget"] === null) challenge.write_budget = null;
+  else {
+    const budget = optional(() => decodeWriteBudget(o["write_budget"]));
+    if (budget) challenge.write_budget = budget;
+  }
+  return challenge;
+}
+
+function optional<T>(decode: () => T): T | null {
+  try {
+    return decode();
+  } catch {
+    return null;
+  }
+}
+
+function decodeBreakdown(v: unknown): DifficultyBreakdown {
+  const o = obj(v, "breakdown");
+  return {
+    base: num(o, "base"),
+    client: num(o, "client"),
+    country: num(o, "country"),
+    surge: num(o, "surge"),
+  };
+}
+
+function decodeWriteBudget(v: unknown): WriteBudget {
+  const o = obj(v, "write_budget");
+  return {
+    limit: num(o, "limit"),
+    remaining: num(o, "remaining"),
+    retry_after_secs: num(o, "retry_after_secs"),
   };
 }
 

@@ -1,7 +1,10 @@
 //! Shapes of the powboard HTTP API (DESIGN.md "HTTP API"), decoded at the edge so
 //! the rest of the app never handles raw JSON.
 
-/** A PoW challenge as `GET /api/pow/challenge` returns it. */
+/**
+ * A PoW challenge as `GET /api/pow/challenge` returns it. The solver uses the same
+ * type (it needs challenge, subpuzzles and threshold).
+ */
 export interface Challenge {
   challenge: string;
   difficulty: number;
@@ -9,6 +12,28 @@ export interface Challenge {
   threshold: string;
   expires_at: number;
   token: string;
+  /** Why the difficulty is what it is; absent from servers that do not send it. */
+  breakdown?: DifficultyBreakdown;
+  /** This client's listings in the adaptive window (the client term counts them). */
+  recent_posts?: number;
+  recent_window_secs?: number;
+  /** The write budget's state, without spending it; null when the budget is off. */
+  write_budget?: WriteBudget | null;
+}
+
+/** The parts of a challenge's difficulty, in bits, before the cap. */
+export interface DifficultyBreakdown {
+  base: number;
+  client: number;
+  country: number;
+  surge: number;
+}
+
+export interface WriteBudget {
+  limit: number;
+  remaining: number;
+  /** When remaining is 0: the exact wait in whole seconds (>= 1); else 0. */
+  retry_after_secs: number;
 }
 
 export interface Listing {

@@ -10,7 +10,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   POW_INVALID: "The anti-spam check was not accepted. Please try again.",
   POW_EXPIRED: "The anti-spam check expired before it was sent. Please try again.",
   POW_REPLAYED: "That anti-spam check was already used. Please try again.",
-  RATE_LIMITED: "Too many requests from your connection.",
+  RATE_LIMITED: "You are going a bit fast. Please wait a moment.",
   PAYLOAD_TOO_LARGE: "That listing is too large to send.",
   UNSUPPORTED_MEDIA_TYPE: "The request was not understood. Please reload the page.",
   UNAVAILABLE: "The board is briefly unavailable. Please try again in a moment.",

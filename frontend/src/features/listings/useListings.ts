@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { ApiError, isAbort, type ApiClient, type Listing } from "@/api";
+import { isAbort, type ApiClient, type Listing } from "@/api";
+import { isConnectionError, retryDelayMs } from "@/lib/retry";
 
 export type ListStatus = "loading" | "ready" | "loading-more" | "error";
 
@@ -9,7 +10,7 @@ export interface ListState {
   nextCursor: string | null;
   status: ListStatus;
   error: unknown;
-  /** Date.now() ms of an automatic retry after a 429, if one is scheduled. */
+  /** Date.now() ms of an automatic retry (after a 429 or a lost connection), if one is scheduled. */
   retryAt: number | null;
   /** The items are a previous query's, kept on screen while the new one loads or failed. */
   stale: boolean;
@@ -27,7 +28,9 @@ const EMPTY: ListState = {
 /**
  * Search results (or the newest listings when `q` is blank) with keyset
  * pagination: the first page loads whenever the query changes, later pages on
- * `loadMore()`. Responses to a superseded query are dropped.
+ * `loadMore()`. Responses to a superseded query are dropped. A failed load is
+ * retried by itself: after `Retry-After`, after a short backoff when the server
+ * could not be reached, and at once when the browser comes back online.
  */
 export function useListings(api: ApiClient, q: string, country: string, pageSize = 30) {
   const [state, setState] = useState<ListState>(EMPTY);
@@ -37,6 +40,8 @@ export function useListings(api: ApiClient, q: string, country: string, pageSize
   const generation = useRef(0);
   const inflight = useRef<AbortController | null>(null);
   const retryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** Failed loads in a row, for the backoff. */
+  const failures = useRef(0);
 
   const load = useCallback(
     (cursor: string | null) => {
@@ -59,6 +64,7 @@ export function useListings(api: ApiClient, q: string, country: string, pageSize
         .listListings({ q, country, cursor: cursor ?? undefined, limit: pageSize }, ac.signal)
         .then((page) => {
           if (gen !== generation.current) return;
+          failures.current = 0;
           setState((s) => {
             const items = cursor ? s.items : [];
             const seen = new Set(items.map((i) => i.id));
@@ -74,11 +80,10 @@ export function useListings(api: ApiClient, q: string, country: string, pageSize
         })
         .catch((e: unknown) => {
           if (isAbort(e) || gen !== generation.current) return;
-          const retryAfter = e instanceof ApiError ? e.retryAfterSeconds : null;
-          const retryAt = retryAfter === null ? null : Date.now() + retryAfter * 1000;
-          if (retryAfter !== null) {
-            retryTimer.current = setTimeout(() => load(cursor), retryAfter * 1000);
-          }
+          failures.current += 1;
+          const delay = retryDelayMs(e, failures.current);
+          const retryAt = delay === null ? null : Date.now() + delay;
+          if (delay !== null) retryTimer.current = setTimeout(() => load(cursor), delay);
           setState((s) => ({ ...s, status: "error", error: e, retryAt }));
         });
     },
@@ -105,10 +110,23 @@ export function useListings(api: ApiClient, q: string, country: string, pageSize
     load(s.items.length > 0 ? s.nextCursor : null);
   }, [load]);
 
+  // Back online: a load that failed for want of a connection goes again at once.
+  useEffect(() => {
+    const online = () => {
+      const s = stateRef.current;
+      if (s.status === "error" && isConnectionError(s.error)) retry();
+    };
+    window.addEventListener("online", online);
+    return () => window.removeEventListener("online", online);
+  }, [retry]);
+
   /** Shows a listing the user just posted at the top, without a reload. */
   const prepend = useCallback((listing: Listing) => {
     setState((s) => ({ ...s, items: [listing, ...s.items.filter((i) => i.id !== listing.id)] }));
   }, []);
 
-  return { ...state, loadMore, retry, prepend };
+  /** Reloads the first page (to show listings that arrived since). */
+  const reload = useCallback(() => load(null), [load]);
+
+  return { ...state, loadMore, retry, prepend, reload };
 }

@@ -6,14 +6,19 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Label } from "@/components/ui/label";
 import { Textarea } from "@/components/ui/textarea";
 import { PowStatus } from "@/features/pow/PowStatus";
-import { Superseded } from "@/features/pow/powSession";
-import { usePowSession } from "@/features/pow/usePowSession";
+import { Superseded, type PowPhase, type PowSession } from "@/features/pow/powSession";
 import { errorMessage, formatCountdown } from "@/lib/errorMessage";
 import { MAX_BODY_CHARS, bodyProblem, codePointLength, normalizeBody } from "@/lib/text";
 import { useCountdown } from "@/lib/useCountdown";
 
 interface Props {
   api: ApiClient;
+  /** The page's proof-of-work session (it outlives the form, see usePowSession). */
+  session: PowSession;
+  phase: PowPhase;
+  /** The draft, kept by the page so closing the form does not lose it. */
+  text: string;
+  onTextChange: (text: string) => void;
   onPosted: (listing: Listing) => void;
   onClose: () => void;
   /** Says something in the page's status line. */
@@ -32,29 +37,59 @@ const PROBLEM_TEXT = {
   "control-chars": "The text contains control characters that can't be posted.",
 } as const;
 
+/** Date.now() ms until which the write budget is spent, as the challenge said. */
+function writeWaitUntil(phase: PowPhase): number | null {
+  return phase.kind === "solving" || phase.kind === "solved" || phase.kind === "waiting"
+    ? phase.writeWaitUntil
+    : null;
+}
+
 /**
- * The post form. Solving starts the moment it mounts; Submit waits for the
- * solution if it is not there yet. Unmounting (closing) cancels the solver.
+ * The post form. Solving starts (or a parked proof is picked up) the moment it
+ * mounts; Submit waits for the solution if it is not there yet. Unmounting
+ * (closing) parks the session: a finished proof is kept, unfinished work stops.
  */
-export function PostForm({ api, onPosted, onClose, announce }: Props) {
-  const { session, phase } = usePowSession(api);
-  const [text, setText] = useState("");
+export function PostForm({
+  api,
+  session,
+  phase,
+  text,
+  onTextChange: setText,
+  onPosted,
+  onClose,
+  announce,
+}: Props) {
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<FormError | null>(null);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
-  const waitSeconds = useCountdown(error?.retryUntil ?? null);
-  const ids = { text: useId(), counter: useId(), error: useId() };
+  const budgetUntil = writeWaitUntil(phase);
+  const budgetWait = useCountdown(budgetUntil);
+  const errorWait = useCountdown(error?.retryUntil ?? null);
+  const waitSeconds = errorWait ?? budgetWait;
+  const ids = { text: useId(), counter: useId(), error: useId(), budget: useId() };
+  const budget = "challenge" in phase ? phase.challenge.write_budget : null;
+
+  useEffect(() => {
+    session.resume();
+    return () => session.park();
+  }, [session]);
 
   useEffect(() => textareaRef.current?.focus(), []);
 
-  // When a rate-limit countdown ends, say so once.
+  // When a rate-limit countdown ends, the error goes.
   const rateLimited = error?.retryUntil != null;
   useEffect(() => {
-    if (rateLimited && waitSeconds === null) {
-      setError(null);
+    if (rateLimited && errorWait === null) setError(null);
+  }, [rateLimited, errorWait]);
+  // When any wait ends (a refused post's, or the spent budget's), say so once.
+  const wasWaiting = useRef(false);
+  useEffect(() => {
+    if (waitSeconds !== null) wasWaiting.current = true;
+    else if (wasWaiting.current) {
+      wasWaiting.current = false;
       announce("You can post again.");
     }
-  }, [rateLimited, waitSeconds, announce]);
+  }, [waitSeconds, announce]);
 
   const length = codePointLength(normalizeBody(text));
   const tooLong = length > MAX_BODY_CHARS;
@@ -66,7 +101,7 @@ export function PostForm({ api, onPosted, onClose, announce }: Props) {
       return await api.postListing(body, proof);
     } catch (e) {
       if (e instanceof ApiError && (e.code === "POW_EXPIRED" || e.code === "POW_REPLAYED")) {
-        session.start();
+        session.start("expired");
         return api.postListing(body, await session.proof());
       }
       throw e;
@@ -108,10 +143,11 @@ export function PostForm({ api, onPosted, onClose, announce }: Props) {
   const solving = phase.kind === "fetching" || phase.kind === "solving";
   let submitLabel = "Post";
   if (waitSeconds !== null) submitLabel = `Wait ${formatCountdown(waitSeconds)}`;
-  else if (submitting) submitLabel = solving ? "Finishing check…" : "Posting…";
+  else if (submitting) submitLabel = solving ? "Waiting for the check…" : "Posting…";
+  const describedBy = [ids.counter, error ? ids.error : "", budgetWait !== null ? ids.budget : ""];
 
   return (
-    <Card id="post-form" aria-labelledby="post-form-title">
+    <Card id="post-form" role="region" aria-labelledby="post-form-title">
       <CardHeader>
         <CardTitle id="post-form-title">New listing</CardTitle>
       </CardHeader>
@@ -141,7 +177,8 @@ export function PostForm({ api, onPosted, onClose, announce }: Props) {
               readOnly={submitting}
               rows={4}
               aria-invalid={tooLong || (error !== null && error.retryUntil === null)}
-              aria-describedby={`${ids.counter} ${error ? ids.error : ""}`.trim()}
+              aria-describedby={describedBy.filter(Boolean).join(" ")}
+              dir="auto"
               placeholder="Plain text, up to 255 characters."
             />
             <p
@@ -153,15 +190,34 @@ export function PostForm({ api, onPosted, onClose, announce }: Props) {
             </p>
           </div>
 
-          <PowStatus phase={phase} onRetry={() => session.start()} />
+          <PowStatus
+            phase={phase}
+            onRetry={() => session.start()}
+            submitting={submitting}
+            blocked={error !== null || waitSeconds !== null}
+          />
+
+          {/* Said when the form opens, before any wait: the budget is spent already. */}
+          {budgetWait !== null && errorWait === null && (
+            <div id={ids.budget} className="text-sm" data-testid="write-budget">
+              <p role="status" className="font-medium">
+                {budget
+                  ? `You have used all ${budget.limit} posts allowed for now.`
+                  : "You have used all the posts allowed for now."}
+              </p>
+              <p className="tabular-nums text-muted-foreground" data-testid="rate-limit-countdown">
+                You can post again in {formatCountdown(budgetWait)}.
+              </p>
+            </div>
+          )}
 
           {error && (
             <div id={ids.error} className="text-sm text-destructive">
               <p role="alert">{error.message}</p>
               {/* Outside the alert: a ticking number must not be re-announced every second. */}
-              {waitSeconds !== null && (
+              {errorWait !== null && (
                 <p className="tabular-nums" data-testid="rate-limit-countdown">
-                  You can post again in {formatCountdown(waitSeconds)}.
+                  You can post again in {formatCountdown(errorWait)}.
                 </p>
               )}
             </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatDuration, formatEta, formatHashRate } from "./format";
+import { formatDuration, formatHashRate } from "./format";
 
 describe("formatHashRate", () => {
   it("scales units", () => {
@@ -12,15 +12,6 @@ describe("formatHashRate", () => {
   it("shows a dash before the first measurement", () => {
     expect(formatHashRate(0)).toBe("–");
     expect(formatHashRate(Number.NaN)).toBe("–");
-  });
-});
-
-describe("formatEta", () => {
-  it("rounds to what matters", () => {
-    expect(formatEta(0.3)).toBe("less than a second left");
-    expect(formatEta(12.4)).toBe("about 12 s left");
-    expect(formatEta(600)).toBe("about 10 min left");
-    expect(formatEta(Number.POSITIVE_INFINITY)).toBe("estimating time left");
   });
 });
 

@@ -6,14 +6,6 @@ export function formatHashRate(perSecond: number): string {
   return `${Math.round(perSecond)} hashes/s`;
 }
 
-/** "about 3 s left", "less than a second left"; the solver's ETA is an estimate. */
-export function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "estimating time left";
-  if (seconds < 1) return "less than a second left";
-  if (seconds < 90) return `about ${Math.round(seconds)} s left`;
-  return `about ${Math.round(seconds / 60)} min left`;
-}
-
 /** "180 ms", "2.4 s": how long a finished solve took. */
 export function formatDuration(seconds: number): string {
   if (seconds < 1) return `${Math.max(1, Math.round(seconds * 1000))} ms`;

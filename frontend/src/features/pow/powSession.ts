@@ -1,16 +1,42 @@
-//! One post form's proof of work, outside React: fetch a challenge, solve it in the
-//! solver's workers, renew it before it expires, cancel on demand. Components read
-//! its phase through useSyncExternalStore (see usePowSession).
+//! The post form's proof of work, outside React: fetch a challenge, solve it in the
+//! solver's workers, keep the finished proof (also while the form is closed) until
+//! it is about to lapse, cancel on demand. Work is never thrown away while it can
+//! still be used: a challenge being solved is kept to its real expiry, and only an
+//! expired one is replaced, with the phase saying so. Components read the phase
+//! through useSyncExternalStore (see usePowSession).
 
 import type { ApiClient, Challenge, PowProof } from "@/api";
-import { ApiError } from "@/api";
 import { solveChallenge, type SolveHandle, type SolveProgress } from "@/features/pow/solver";
+import { retryDelayMs } from "@/lib/retry";
+
+import { expectedSeconds } from "./explain";
+import { knownHashRate, rememberHashRate } from "./hashRate";
+
+/** Why an attempt replaced the one before it. */
+export type Restart =
+  /** The previous challenge expired before its proof could be used. */
+  | "expired"
+  /** The previous, finished proof was about to lapse unused. */
+  | "renewed";
 
 export type PowPhase =
   | { kind: "idle" }
-  | { kind: "fetching" }
-  | { kind: "solving"; challenge: Challenge; progress: SolveProgress | null }
-  | { kind: "solved"; challenge: Challenge; seconds: number }
+  | { kind: "fetching"; restart: Restart | null }
+  | {
+      kind: "solving";
+      challenge: Challenge;
+      progress: SolveProgress | null;
+      /** Expected seconds left: from progress, else from this device's last measured rate. */
+      etaSeconds: number | null;
+      restart: Restart | null;
+      writeWaitUntil: number | null;
+    }
+  | { kind: "solved"; challenge: Challenge; seconds: number; writeWaitUntil: number | null }
+  /**
+   * The write budget is spent and a proof solved now would lapse before it could
+   * be used: nothing is solved; a fresh challenge comes when the wait is over.
+   */
+  | { kind: "waiting"; challenge: Challenge; writeWaitUntil: number }
   /** The server has proof of work switched off: posts go without it. */
   | { kind: "disabled" }
   /** Fetching or solving failed; `retryAt` (ms) when a retry is scheduled. */
@@ -21,10 +47,12 @@ export class Superseded extends Error {
   override name = "Superseded";
 }
 
-/** Renew this long before expiry so a proof is never sent about to lapse in flight. */
+/** A finished proof is renewed this long before expiry, so it never lapses in flight. */
 const EXPIRY_MARGIN_MS = 5_000;
 /** Floor for the renewal delay, so a wildly wrong clock cannot cause a fetch loop. */
 const MIN_RENEW_DELAY_MS = 10_000;
+/** Floor for declaring a challenge being solved expired (the server's shortest TTL). */
+const MIN_SOLVE_WINDOW_MS = 5_000;
 /** Progress re-renders at most this often; the solver may report far more. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -34,6 +62,8 @@ interface Attempt {
   abort: AbortController;
   solver: SolveHandle | null;
   timers: ReturnType<typeof setTimeout>[];
+  /** The challenge's expiry on the local clock (ms), once fetched. */
+  expiresLocal: number;
 }
 
 export type SolveFn = typeof solveChallenge;
@@ -42,6 +72,8 @@ export class PowSession {
   private phase: PowPhase = { kind: "idle" };
   private readonly listeners = new Set<() => void>();
   private attempt: Attempt | null = null;
+  /** Failed fetches in a row, for the backoff. */
+  private failures = 0;
 
   constructor(
     private readonly api: ApiClient,
@@ -56,7 +88,7 @@ export class PowSession {
   };
 
   /** Starts a fresh attempt (new challenge), dropping the current one. */
-  start(): void {
+  start(restart: Restart | null = null): void {
     this.drop();
     let reject!: (e: unknown) => void;
     let resolve!: (p: PowProof | null) => void;
@@ -72,16 +104,17 @@ export class PowSession {
       abort: new AbortController(),
       solver: null,
       timers: [],
+      expiresLocal: Infinity,
     };
     this.attempt = attempt;
-    this.run(attempt).then(resolve, (e: unknown) => {
+    this.run(attempt, restart).then(resolve, (e: unknown) => {
       if (this.attempt !== attempt) return; // already rejected as Superseded
       attempt.solver?.cancel();
       reject(e);
-      const retryAfter = e instanceof ApiError ? e.retryAfterSeconds : null;
-      const retryAt = retryAfter === null ? null : Date.now() + retryAfter * 1000;
-      if (retryAt !== null)
-        attempt.timers.push(setTimeout(() => this.start(), retryAt - Date.now()));
+      this.failures += 1;
+      const delay = retryDelayMs(e, this.failures);
+      const retryAt = delay === null ? null : Date.now() + delay;
+      if (delay !== null) attempt.timers.push(setTimeout(() => this.start(), delay));
       this.set({ kind: "failed", error: e, retryAt });
     });
   }
@@ -90,6 +123,43 @@ export class PowSession {
   stop(): void {
     this.drop();
     this.set({ kind: "idle" });
+  }
+
+  /**
+   * The form closed: a finished proof is kept (without renewing it in the
+   * background) until it is about to lapse; unfinished work is cancelled, so no
+   * worker runs for a closed form.
+   */
+  park(): void {
+    const attempt = this.attempt;
+    if (this.phase.kind !== "solved" || !attempt) {
+      this.stop();
+      return;
+    }
+    attempt.timers.forEach(clearTimeout);
+    const lapseIn = attempt.expiresLocal - Date.now() - EXPIRY_MARGIN_MS;
+    attempt.timers = [setTimeout(() => this.stop(), Math.max(0, lapseIn))];
+  }
+
+  /** The form (re)opened: reuses a parked proof that is still good, else starts afresh. */
+  resume(): void {
+    const attempt = this.attempt;
+    if (
+      this.phase.kind === "solved" &&
+      attempt &&
+      attempt.expiresLocal - Date.now() > EXPIRY_MARGIN_MS
+    ) {
+      attempt.timers.forEach(clearTimeout);
+      attempt.timers = [];
+      this.scheduleRenewal(attempt);
+      return;
+    }
+    if (this.phase.kind === "idle" || this.phase.kind === "solved" || !attempt) this.start();
+  }
+
+  /** A connection came back: a failed fetch that a retry could fix is tried at once. */
+  retryIfFailed(): void {
+    if (this.phase.kind === "failed") this.start();
   }
 
   /**
@@ -111,35 +181,72 @@ export class PowSession {
     }
   }
 
-  private async run(attempt: Attempt): Promise<PowProof | null> {
-    this.set({ kind: "fetching" });
+  private async run(attempt: Attempt, restart: Restart | null): Promise<PowProof | null> {
+    this.set({ kind: "fetching", restart });
     const got = await this.api.getChallenge(attempt.abort.signal);
     if (this.attempt !== attempt) throw new Superseded("replaced");
+    this.failures = 0;
     if (got === null) {
       this.set({ kind: "disabled" });
       return null;
     }
     const { challenge, clockOffsetMs } = got;
     // expires_at is server time; shift it onto the local clock.
-    const expiresLocal = challenge.expires_at * 1000 - clockOffsetMs;
-    const renewIn = Math.max(MIN_RENEW_DELAY_MS, expiresLocal - Date.now() - EXPIRY_MARGIN_MS);
-    attempt.timers.push(setTimeout(() => this.start(), renewIn));
+    attempt.expiresLocal = challenge.expires_at * 1000 - clockOffsetMs;
 
-    this.set({ kind: "solving", challenge, progress: null });
+    const budget = challenge.write_budget;
+    const writeWaitUntil =
+      budget && budget.remaining <= 0
+        ? Date.now() + Math.max(1, budget.retry_after_secs) * 1000
+        : null;
+    if (writeWaitUntil !== null && writeWaitUntil > attempt.expiresLocal - EXPIRY_MARGIN_MS) {
+      this.set({ kind: "waiting", challenge, writeWaitUntil });
+      attempt.timers.push(setTimeout(() => this.start(), writeWaitUntil - Date.now()));
+      // Settled by the next attempt, which supersedes this one.
+      return new Promise<never>(() => {});
+    }
+
+    // The challenge is solved to its end; only when it really expires first is the
+    // work lost, and the next attempt says so.
+    const expiresIn = Math.max(MIN_SOLVE_WINDOW_MS, attempt.expiresLocal - Date.now());
+    attempt.timers.push(
+      setTimeout(() => {
+        if (this.attempt === attempt && this.phase.kind === "solving") this.start("expired");
+      }, expiresIn),
+    );
+
+    const estimate = expectedSeconds(challenge, knownHashRate());
+    const solving = { kind: "solving", challenge, restart, writeWaitUntil } as const;
+    this.set({ ...solving, progress: null, etaSeconds: estimate });
     const startedAt = performance.now();
     let lastProgressAt = 0;
+    let last: SolveProgress | null = null;
     attempt.solver = this.solve(challenge, {
       onProgress: (progress) => {
+        last = progress;
         const now = performance.now();
         if (this.attempt !== attempt || now - lastProgressAt < PROGRESS_INTERVAL_MS) return;
         lastProgressAt = now;
-        this.set({ kind: "solving", challenge, progress });
+        this.set({ ...solving, progress, etaSeconds: progress.etaSeconds });
       },
     });
     const nonces = await attempt.solver.promise;
     if (this.attempt !== attempt) throw new Superseded("replaced");
-    this.set({ kind: "solved", challenge, seconds: (performance.now() - startedAt) / 1000 });
+    const measured = last as SolveProgress | null;
+    if (measured) rememberHashRate(measured.hashRate, measured.hashes);
+    const seconds = (performance.now() - startedAt) / 1000;
+    this.set({ kind: "solved", challenge, seconds, writeWaitUntil });
+    this.scheduleRenewal(attempt);
     return { challenge: challenge.challenge, token: challenge.token, nonces };
+  }
+
+  /** A finished proof that nobody used is replaced shortly before it lapses. */
+  private scheduleRenewal(attempt: Attempt): void {
+    const renewIn = Math.max(
+      MIN_RENEW_DELAY_MS,
+      attempt.expiresLocal - Date.now() - EXPIRY_MARGIN_MS,
+    );
+    attempt.timers.push(setTimeout(() => this.start("renewed"), renewIn));
   }
 
   private drop(): void {

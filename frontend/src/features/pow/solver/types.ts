@@ -1,12 +1,5 @@
-/** A challenge as `GET /api/pow/challenge` returns it (DESIGN "HTTP API"). */
-export interface Challenge {
-  challenge: string;
-  difficulty: number;
-  subpuzzles: number;
-  threshold: string;
-  expires_at: number;
-  token: string;
-}
+/** A challenge as `GET /api/pow/challenge` returns it: the API's own type. */
+export type { Challenge } from "@/api/types";
 
 export interface SolveProgress {
   /** Hashes computed so far, all workers. */
