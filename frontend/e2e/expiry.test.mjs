@@ -1,22 +1,32 @@
-// Challenge lifetimes: a solved challenge is renewed before it expires, and a post
-// whose proof expired anyway is re-solved and sent again without the user noticing.
+// Challenge lifetimes: a solved challenge is renewed before it expires, a post
+// whose proof expired anyway is re-solved and sent again without the user noticing,
+// and a challenge being solved is never renewed: only when it really expires is
+// it replaced, and the form says so.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, screenshot } from "./browser.mjs";
 import { eventually, postThroughForm, textMatches } from "./helpers.mjs";
 import { createDatabase, dropDatabase, startServer } from "./server.mjs";
 
 let databaseUrl, browser;
 
-/** A page on a server whose challenges live `ttl` seconds; counts challenge fetches and post results. */
-async function boardWithTtl(ttl) {
-  const server = await startServer(databaseUrl, { POW_TTL_SECONDS: String(ttl) });
+/**
+ * A page on a server whose challenges live `ttl` seconds; counts challenge fetches
+ * (with when they arrived and their expiry) and post results.
+ */
+async function boardWithTtl(ttl, env = {}) {
+  const server = await startServer(databaseUrl, { POW_TTL_SECONDS: String(ttl), ...env });
   const page = await browser.newPage();
-  const seen = { challenges: 0, posts: [] };
+  const seen = { challenges: 0, issued: [], posts: [] };
   page.on("response", async (res) => {
     const url = new URL(res.url());
-    if (url.pathname === "/api/pow/challenge") seen.challenges++;
+    if (url.pathname === "/api/pow/challenge") {
+      seen.challenges++;
+      const at = Date.now();
+      const body = await res.json().catch(() => null);
+      seen.issued.push({ at, expiresAt: (body?.expires_at ?? 0) * 1000 });
+    }
     if (url.pathname === "/api/listings" && res.request().method() === "POST") {
       const body = await res.json().catch(() => null);
       seen.posts.push(`${res.status()} ${body?.error?.code ?? ""}`.trim());
@@ -85,6 +95,43 @@ describe("challenge expiry", { timeout: 120_000 }, () => {
       );
       assert.deepEqual(seen.posts, ["403 POW_EXPIRED", "201"]);
       assert.equal(seen.challenges, 2);
+    } finally {
+      await page.close();
+      await server.stop();
+    }
+  });
+
+  it("says so when a challenge expires while being solved, and renews it only then", async () => {
+    // Difficulty 28 takes far longer than 5 s here; the lifetime is capped at 5 s
+    // (POW_TTL_MAX_SECONDS, for servers whose lifetime follows the difficulty).
+    const { server, page, seen } = await boardWithTtl(5, {
+      POW_DIFFICULTY: "28",
+      POW_TTL_MAX_SECONDS: "5",
+    });
+    try {
+      await page.getByTestId("post-toggle").click();
+      await page.getByLabel("Your listing").fill("a draft that waits");
+      await textMatches(page.getByTestId("pow-status"), /hashes\/s/, 30_000);
+      await textMatches(
+        page.getByTestId("pow-status"),
+        /The last puzzle expired before it could be used/,
+        30_000,
+      );
+      await screenshot(page, "16-expired-while-solving");
+      await eventually(
+        () => seen.issued.length,
+        (n) => n >= 2,
+        "a second challenge",
+      );
+      const [first, second] = seen.issued;
+      // Not one moment of the first challenge's life was thrown away (the Date
+      // header and expires_at have whole-second resolution).
+      assert.ok(
+        second.at >= first.expiresAt - 1_000,
+        `renewed ${first.expiresAt - second.at} ms before the first challenge expired`,
+      );
+      assert.equal(await page.getByLabel("Your listing").inputValue(), "a draft that waits");
+      await page.getByTestId("post-toggle").click(); // close: the workers stop
     } finally {
       await page.close();
       await server.stop();

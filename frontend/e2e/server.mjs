@@ -66,12 +66,14 @@ async function freePort() {
 
 /**
  * Starts `powboard serve` with `env` on top of the test defaults and waits for
- * /readyz. Returns { url, stop, logs }.
+ * /readyz. Returns { url, port, stop, logs }. `port` restarts a stopped server
+ * on the same address (a page that lost its server gets it back).
  * @param {string} databaseUrl
  * @param {Record<string, string>} env
+ * @param {{ port?: number }} options
  */
-export async function startServer(databaseUrl, env = {}) {
-  const port = await freePort();
+export async function startServer(databaseUrl, env = {}, { port: fixedPort } = {}) {
+  const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(serverBinary(), ["serve"], {
     cwd: repoRoot,
@@ -118,6 +120,7 @@ export async function startServer(databaseUrl, env = {}) {
 
   return {
     url,
+    port,
     logs: () => logs,
     async stop() {
       if (child.exitCode === null) {

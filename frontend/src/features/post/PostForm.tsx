@@ -121,6 +121,8 @@ export function PostForm({
     setError(null);
     try {
       const listing = await postWithProof(normalizeBody(text));
+      // The proof is spent: the next post needs a fresh challenge.
+      session.stop();
       setText("");
       onPosted(listing);
     } catch (e) {
