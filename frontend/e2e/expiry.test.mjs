@@ -102,11 +102,12 @@ describe("challenge expiry", { timeout: 120_000 }, () => {
   });
 
   it("says so when a challenge expires while being solved, and renews it only then", async () => {
-    // Difficulty 28 takes far longer than 5 s here; the lifetime is capped at 5 s
-    // (POW_TTL_MAX_SECONDS, for servers whose lifetime follows the difficulty).
-    const { server, page, seen } = await boardWithTtl(5, {
-      POW_DIFFICULTY: "28",
-      POW_TTL_MAX_SECONDS: "5",
+    // Difficulty 29 takes far longer than 12 s here; the lifetime is capped at 12 s
+    // (POW_TTL_MAX_SECONDS, for servers whose lifetime follows the difficulty). A
+    // renewal 5 s before expiry (as a finished proof gets) would come at 10 s.
+    const { server, page, seen } = await boardWithTtl(12, {
+      POW_DIFFICULTY: "29",
+      POW_TTL_MAX_SECONDS: "12",
     });
     try {
       await page.getByTestId("post-toggle").click();
