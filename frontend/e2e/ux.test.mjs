@@ -125,7 +125,6 @@ describe("the web UI as people use it", { timeout: 180_000 }, () => {
     assert.equal(await page.getByLabel("Your listing").getAttribute("dir"), "auto");
     assert.equal(await page.getByLabel("Search listings").getAttribute("dir"), "auto");
     await screenshot(page, "22-draft-kept");
-    await noSeriousViolations(page);
     await toggle.click();
   });
 

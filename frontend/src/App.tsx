@@ -7,6 +7,7 @@ import { TooltipProvider } from "@/components/ui/tooltip";
 import { CountryFilter } from "@/features/listings/CountryFilter";
 import { CountryStats } from "@/features/listings/CountryStats";
 import { ListingList } from "@/features/listings/ListingList";
+import { NewListingsButton } from "@/features/listings/NewListingsButton";
 import { useBoardStats } from "@/features/listings/useBoardStats";
 import { listStatusText } from "@/features/listings/statusText";
 import { useListings } from "@/features/listings/useListings";
@@ -215,6 +216,7 @@ function Board({ api }: { api: ApiClient }) {
           onRetry={list.retry}
         />
 
+        {showEmpty && <NewListingsButton count={newCount} onShow={list.reload} />}
         {showEmpty ? (
           <EmptyState
             searching={searching}

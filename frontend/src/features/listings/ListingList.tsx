@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { useNow } from "@/lib/useNow";
 
 import { ListingItem } from "./ListingItem";
+import { NewListingsButton } from "./NewListingsButton";
 
 interface Props {
   items: Listing[];
@@ -89,20 +90,13 @@ export function ListingList({
         if (!(next instanceof Node) || !region.current?.contains(next)) setKeyboardInside(false);
       }}
     >
-      {newCount > 0 && (
-        <div className="flex justify-center">
-          <Button
-            variant="secondary"
-            data-testid="show-new"
-            onClick={() => {
-              focusIndex.current = 0;
-              onShowNew();
-            }}
-          >
-            {newCount >= 30 ? "30+" : newCount} new {newCount === 1 ? "listing" : "listings"} — show
-          </Button>
-        </div>
-      )}
+      <NewListingsButton
+        count={newCount}
+        onShow={() => {
+          focusIndex.current = 0;
+          onShowNew();
+        }}
+      />
       <ul
         className={`space-y-3 transition-opacity ${stale ? "opacity-60" : ""}`}
         aria-labelledby={labelledBy}

@@ -3,7 +3,7 @@ import { Progress } from "@/components/ui/progress";
 import { useCountdown } from "@/lib/useCountdown";
 import { errorMessage, formatCountdown } from "@/lib/errorMessage";
 
-import { difficultyReasons, waitLine } from "./explain";
+import { checkLine, difficultyReasons, waitLine } from "./explain";
 import { formatDuration, formatHashRate } from "./format";
 import type { PowPhase, Restart } from "./powSession";
 
@@ -100,7 +100,8 @@ function PhaseDetail({
     case "solving": {
       const p = phase.progress;
       const pct = p ? p.fraction * 100 : 0;
-      const wait = waitLine(phase.etaSeconds, submitting);
+      // Behind a wait (a spent budget, an error) "Ready to post" would be untrue.
+      const wait = blocked ? checkLine(phase.etaSeconds) : waitLine(phase.etaSeconds, submitting);
       return (
         <div>
           <Progress value={Math.min(99, pct)} aria-label="Anti-spam check progress" />
@@ -127,6 +128,7 @@ function PhaseDetail({
             Anti-spam check done in {formatDuration(phase.seconds)}.
             {blocked ? "" : " Ready to post."}
           </p>
+          <Reasons reasons={difficultyReasons(phase.challenge)} />
         </div>
       );
     case "waiting":

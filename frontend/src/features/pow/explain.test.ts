@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { Challenge } from "@/api";
 
-import { difficultyReasons, expectedSeconds, waitLine, windowWords } from "./explain";
+import { checkLine, difficultyReasons, expectedSeconds, waitLine, windowWords } from "./explain";
 
 // difficulty 20, k = 16: threshold = 2^64 / 2^16 = 2^48.
 const challenge = (over: Partial<Challenge> = {}): Challenge => ({
@@ -69,6 +69,9 @@ describe("waitLine", () => {
     expect(waitLine(200, true)).toBe("Posting in about 3 min");
     expect(waitLine(0.3, true)).toBe("Posting in a moment");
     expect(waitLine(null, true)).toBeNull();
+  });
+  it("never says Ready to post behind another wait", () => {
+    expect(checkLine(19.6)).toBe("Anti-spam check finishes in about 20 s");
   });
   it("words the adaptive window", () => {
     expect(windowWords(3600)).toBe("hour");

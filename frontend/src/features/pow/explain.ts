@@ -72,3 +72,9 @@ export function waitLine(seconds: number | null, submitting: boolean): string | 
   if (seconds === null || !Number.isFinite(seconds)) return null;
   return `${submitting ? "Posting" : "Ready to post"} in ${waitWords(Math.max(0, seconds))}`;
 }
+
+/** The wait for the check alone, when something else stops the post anyway. */
+export function checkLine(seconds: number | null): string | null {
+  if (seconds === null || !Number.isFinite(seconds)) return null;
+  return `Anti-spam check finishes in ${waitWords(Math.max(0, seconds))}`;
+}
