@@ -13,7 +13,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use powboard::client_ip::ClientKey;
-use powboard::guards::limiter::{Instant, LimiterConfig, SlidingWindowLimiter};
+use powboard::limiter::{LimiterConfig, SlidingWindowLimiter};
+use quanta::Instant;
 
 /// Client `i`: an IPv6 /64 spread over the address space (an odd multiplier is a bijection).
 fn key(i: u64) -> ClientKey {

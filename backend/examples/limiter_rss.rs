@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use powboard::client_ip::ClientKey;
-use powboard::guards::limiter::{Decision, Instant, LimiterConfig, SlidingWindowLimiter};
+use powboard::limiter::{Decision, LimiterConfig, SlidingWindowLimiter};
+use quanta::Instant;
 
 /// Client `i`: an IPv6 /64, each in its own /48 so the coarse reserve fills too.
 fn key(i: u64) -> ClientKey {

@@ -11,12 +11,10 @@ use std::{
     net::{IpAddr, Ipv4Addr, Ipv6Addr},
 };
 
+use crate::{country::CountryCode, geoip::GeoIp, secrets::SecretKey};
 use axum::http::HeaderMap;
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use ipnet::IpNet;
-use sha2::Sha256;
-
-use crate::{guards::limiter::LimiterKey, secrets::SecretKey};
 
 /// An address grouped the way one subscriber holds addresses: IPv4 by /32 and IPv6
 /// by /64 by default. IPv4-mapped IPv6 addresses are IPv4. Stored as bytes (18
@@ -30,7 +28,7 @@ pub enum ClientKey {
 
 impl ClientKey {
     pub fn new(addr: IpAddr, v4_prefix: u8, v6_prefix: u8) -> Self {
-        match canonical(addr) {
+        match addr.to_canonical() {
             IpAddr::V4(a) => Self::v4(u32::from(a), v4_prefix),
             IpAddr::V6(a) => Self::v6(u128::from(a), v6_prefix),
         }
@@ -64,8 +62,7 @@ impl ClientKey {
 
     /// HMAC-SHA256 of the key with `IP_HASH_SALT`: what the database stores.
     pub fn hash(&self, salt: &SecretKey) -> [u8; 32] {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(salt.expose()).expect("HMAC takes any key length");
+        let mut mac = salt.mac();
         mac.update(self.to_string().as_bytes());
         mac.finalize().into_bytes().into()
     }
@@ -80,23 +77,15 @@ impl fmt::Display for ClientKey {
     }
 }
 
-impl LimiterKey for ClientKey {
+impl ClientKey {
     /// When the limiter's table is full, new clients share a budget with their
-    /// neighbourhood: IPv4 /16, IPv6 /48 (a site).
-    fn coarser(&self) -> Option<Self> {
+    /// neighbourhood: IPv4 /16, IPv6 /48 (a site). None: already that coarse.
+    pub fn coarser(&self) -> Option<Self> {
         match *self {
             Self::V4 { net, prefix } if prefix > 16 => Some(Self::v4(u32::from_be_bytes(net), 16)),
             Self::V6 { net, prefix } if prefix > 48 => Some(Self::v6(u128::from_be_bytes(net), 48)),
             _ => None,
         }
-    }
-}
-
-/// IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is the IPv4 address.
-pub fn canonical(addr: IpAddr) -> IpAddr {
-    match addr {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(addr),
-        v4 => v4,
     }
 }
 
@@ -122,7 +111,8 @@ impl ClientIpConfig {
 
     /// The client address of a request that arrived from `peer`.
     pub fn client_addr(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        let mut client = canonical(peer);
+        // IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is the IPv4 address.
+        let mut client = peer.to_canonical();
         if !self.is_trusted(client) {
             return client;
         }
@@ -136,7 +126,7 @@ impl ClientIpConfig {
         for hop in hops.iter().rev() {
             match parse_hop(hop) {
                 Some(addr) => {
-                    client = canonical(addr);
+                    client = addr.to_canonical();
                     if !self.is_trusted(client) {
                         return client;
                     }
@@ -153,6 +143,42 @@ impl ClientIpConfig {
         ClientIdentity {
             addr,
             key: ClientKey::new(addr, self.v4_prefix, self.v6_prefix),
+        }
+    }
+}
+
+/// Everything that turns a request into its client, shared by the client-identity
+/// layer and the features: the address rules, the salt of the stored hash, and the
+/// optional country database.
+pub struct Clients {
+    ip: ClientIpConfig,
+    ip_salt: SecretKey,
+    geoip: Option<GeoIp>,
+}
+
+/// What the features store and price about a client: the keyed hash of its key
+/// (never the address) and its country.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientProfile {
+    pub ip_hash: [u8; 32],
+    pub country: Option<CountryCode>,
+}
+
+impl Clients {
+    pub fn new(ip: ClientIpConfig, ip_salt: SecretKey, geoip: Option<GeoIp>) -> Self {
+        Self { ip, ip_salt, geoip }
+    }
+
+    /// The client of a request that arrived from `peer` (see the module docs).
+    pub fn identify(&self, peer: IpAddr, headers: &HeaderMap) -> ClientIdentity {
+        self.ip.identify(peer, headers)
+    }
+
+    /// The stored hash and the country of an identified client.
+    pub fn profile(&self, client: &ClientIdentity) -> ClientProfile {
+        ClientProfile {
+            ip_hash: client.key.hash(&self.ip_salt),
+            country: self.geoip.as_ref().and_then(|g| g.country(client.addr)),
         }
     }
 }

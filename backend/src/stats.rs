@@ -6,11 +6,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{extract::State, routing::get, Json, Router};
+use axum::{extract::State, Json};
 use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::{app::AppState, error::ApiResult};
+use crate::error::ApiResult;
 
 const MAX_AGE: Duration = Duration::from_secs(1);
 
@@ -79,23 +79,23 @@ impl StatsCache {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/listings/count", get(count))
-        .route("/api/stats/countries", get(countries))
-}
-
 #[derive(Serialize)]
-struct Count {
+pub struct Count {
     count: i64,
 }
 
-async fn count(State(state): State<AppState>) -> ApiResult<Json<Count>> {
+pub async fn count(
+    State(stats): State<Arc<StatsCache>>,
+    State(pool): State<PgPool>,
+) -> ApiResult<Json<Count>> {
     Ok(Json(Count {
-        count: state.stats.get(&state.pool).await?.total,
+        count: stats.get(&pool).await?.total,
     }))
 }
 
-async fn countries(State(state): State<AppState>) -> ApiResult<Json<Vec<CountryCount>>> {
-    Ok(Json(state.stats.get(&state.pool).await?.by_country.clone()))
+pub async fn countries(
+    State(stats): State<Arc<StatsCache>>,
+    State(pool): State<PgPool>,
+) -> ApiResult<Json<Vec<CountryCount>>> {
+    Ok(Json(stats.get(&pool).await?.by_country.clone()))
 }

@@ -13,39 +13,48 @@ use axum::{
     Extension,
 };
 
-use super::limiter::{Decision, Instant, LimiterConfig, SlidingWindowLimiter};
 use crate::{
-    client_ip::{ClientIdentity, ClientKey},
+    client_ip::ClientIdentity,
     config::Config,
     error::ApiError,
+    limiter::{Decision, LimiterConfig, RateStore},
 };
 
 /// One named budget: N requests per window W per client key.
 pub struct Budget {
     name: &'static str,
-    limiter: SlidingWindowLimiter<ClientKey>,
+    /// None: the budget is switched off (`max` 0); nothing is counted and answers
+    /// carry no RateLimit fields.
+    store: Option<RateStore>,
     policy: HeaderValue,
 }
 
 impl Budget {
     pub fn new(name: &'static str, max: u32, window_secs: u64, max_tracked: usize) -> Self {
         let window = Duration::from_secs(window_secs);
-        let limiter = SlidingWindowLimiter::new(LimiterConfig {
-            max,
-            window,
-            max_tracked,
+        let store = (max > 0).then(|| {
+            RateStore::memory(LimiterConfig {
+                max,
+                window,
+                max_tracked,
+            })
         });
         let policy =
             HeaderValue::try_from(format!("\"{name}\";q={max};w={window_secs}")).expect("ASCII");
         Self {
             name,
-            limiter,
+            store,
             policy,
         }
     }
 
-    pub fn limiter(&self) -> &SlidingWindowLimiter<ClientKey> {
-        &self.limiter
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The budget's counters; None when it is switched off.
+    pub fn store(&self) -> Option<&RateStore> {
+        self.store.as_ref()
     }
 
     fn headers(&self, remaining: u32, reset: Duration, out: &mut HeaderMap) {
@@ -71,25 +80,16 @@ pub struct Budgets {
 impl Budgets {
     pub fn from_config(c: &Config) -> Self {
         let tracked = usize::try_from(c.rate_max_tracked_clients).unwrap_or(usize::MAX);
+        let budget =
+            |name, max, window_secs| Arc::new(Budget::new(name, max, window_secs, tracked));
         Self {
-            read: Arc::new(Budget::new(
-                "read",
-                c.rate_read_max,
-                c.rate_read_window_secs,
-                tracked,
-            )),
-            write: Arc::new(Budget::new(
-                "write",
-                c.rate_write_max,
-                c.rate_write_window_secs,
-                tracked,
-            )),
-            challenge: Arc::new(Budget::new(
+            read: budget("read", c.rate_read_max, c.rate_read_window_secs),
+            write: budget("write", c.rate_write_max, c.rate_write_window_secs),
+            challenge: budget(
                 "challenge",
                 c.rate_challenge_max,
                 c.rate_challenge_window_secs,
-                tracked,
-            )),
+            ),
         }
     }
 
@@ -105,10 +105,10 @@ pub async fn enforce(
     req: Request,
     next: Next,
 ) -> Response {
-    if !budget.limiter.is_enabled() {
+    let Some(store) = &budget.store else {
         return next.run(req).await;
-    }
-    match budget.limiter.check(client.key, Instant::now()) {
+    };
+    match store.check(client.key).await {
         Decision::Allowed {
             remaining,
             reset_after,
@@ -141,5 +141,11 @@ mod tests {
         assert_eq!(ceil_secs(Duration::from_millis(1000)), 1);
         assert_eq!(ceil_secs(Duration::from_millis(1001)), 2);
         assert_eq!(ceil_secs(Duration::from_secs(59)), 59);
+    }
+
+    #[test]
+    fn switched_off_budget_has_no_store() {
+        assert!(Budget::new("read", 0, 60, 100).store().is_none());
+        assert!(Budget::new("read", 1, 60, 100).store().is_some());
     }
 }

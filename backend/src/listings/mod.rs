@@ -4,29 +4,22 @@ pub mod query;
 pub mod repo;
 pub mod text;
 
-use axum::{
-    extract::State, http::HeaderMap, http::StatusCode, routing::get, Extension, Json, Router,
-};
+use std::sync::Arc;
+
+use axum::{extract::State, http::HeaderMap, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 
 use crate::{
-    app::AppState,
-    client_ip::ClientIdentity,
     error::ApiResult,
     extract::{ApiJson, ApiQuery},
-    pow::{unix_now, CheckedPow},
+    guards::client::Client,
+    pow::{unix_now, CheckedPow, PowSettings},
+    stats::StatsCache,
 };
 use query::{ListParams, RawListParams};
 use repo::{Listing, NewListing};
-use text::ListingText;
-
-pub fn read_router() -> Router<AppState> {
-    Router::new().route("/api/listings", get(list))
-}
-
-pub fn write_router() -> Router<AppState> {
-    Router::new().route("/api/listings", axum::routing::post(create))
-}
+use text::{ListingText, MaxBodyChars};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,31 +28,34 @@ pub struct CreateListing {
 }
 
 #[tracing::instrument(skip_all)]
-async fn create(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientIdentity>,
+pub async fn create(
+    State(pow): State<Arc<PowSettings>>,
+    State(MaxBodyChars(max_chars)): State<MaxBodyChars>,
+    State(pool): State<PgPool>,
+    State(stats): State<Arc<StatsCache>>,
+    client: Client,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateListing>,
 ) -> ApiResult<(StatusCode, Json<Listing>)> {
     // Cheap checks first (headers, token MAC, expiry), then the text, then hashing.
-    let pow = match state.pow.enabled {
+    let pow = match pow.enabled {
         true => Some(CheckedPow::check(
-            &state.secrets.pow_key,
+            &pow.key,
             &headers,
-            &client,
+            &client.identity,
             unix_now(),
         )?),
         false => None,
     };
-    let text = ListingText::parse(&req.body, state.max_body_chars)?;
+    let text = ListingText::parse(&req.body, max_chars)?;
     let spend = pow.map(CheckedPow::verify_work).transpose()?;
     let new = NewListing {
         text: &text,
-        ip_hash: client.key.hash(&state.secrets.ip_salt),
-        country: state.country_of(client.addr),
+        ip_hash: client.profile.ip_hash,
+        country: client.profile.country,
     };
-    let listing = repo::insert(&state.pool, new, spend).await?;
-    state.stats.invalidate();
+    let listing = repo::insert(&pool, new, spend).await?;
+    stats.invalidate();
     tracing::info!(id = listing.id, "listing created");
     Ok((StatusCode::CREATED, Json(listing)))
 }
@@ -71,12 +67,12 @@ pub struct ListingPage {
 }
 
 #[tracing::instrument(skip_all)]
-async fn list(
-    State(state): State<AppState>,
+pub async fn list(
+    State(pool): State<PgPool>,
     ApiQuery(raw): ApiQuery<RawListParams>,
 ) -> ApiResult<Json<ListingPage>> {
     let params = ListParams::parse(raw)?;
-    let mut items = repo::list(&state.pool, &params).await?;
+    let mut items = repo::list(&pool, &params).await?;
     let next_cursor = if items.len() as i64 > params.limit {
         items.truncate(params.limit as usize);
         items.last().map(|l| l.cursor().encode())

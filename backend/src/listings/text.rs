@@ -7,6 +7,10 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingText(String);
 
+/// `MAX_BODY_CHARS`: the longest listing, in Unicode characters.
+#[derive(Clone, Copy, Debug)]
+pub struct MaxBodyChars(pub usize);
+
 impl ListingText {
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, ApiError> {
         if let Some(c) = raw

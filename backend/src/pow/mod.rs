@@ -6,24 +6,27 @@ pub mod policy;
 pub mod puzzle;
 pub mod token;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::{
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use axum::{
     extract::State,
     http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::get,
-    Extension, Json, Router,
+    Json,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use serde::Serialize;
+use sqlx::PgPool;
 
 use crate::{
-    app::AppState,
     client_ip::ClientIdentity,
     config::Config,
     error::{ApiError, ApiResult},
+    guards::client::Client,
     secrets::SecretKey,
 };
 use policy::DifficultyPolicy;
@@ -38,15 +41,18 @@ pub const HEADER_NONCE: HeaderName = HeaderName::from_static("x-pow-nonce");
 #[derive(Clone, Debug)]
 pub struct PowSettings {
     pub enabled: bool,
+    /// `POW_SECRET_KEY`: the key of the token MACs.
+    pub key: SecretKey,
     pub subpuzzles: u8,
     pub ttl_secs: u64,
     pub policy: DifficultyPolicy,
 }
 
 impl PowSettings {
-    pub fn from_config(c: &Config) -> Self {
+    pub fn from_config(c: &Config, key: SecretKey) -> Self {
         Self {
             enabled: c.pow_enable,
+            key,
             subpuzzles: c.pow_subpuzzles,
             ttl_secs: c.pow_ttl_seconds,
             policy: DifficultyPolicy::from_config(c),
@@ -86,25 +92,19 @@ fn user_agent(headers: &HeaderMap) -> &[u8] {
         .unwrap_or_default()
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/pow/challenge", get(challenge))
-}
-
 #[tracing::instrument(skip_all)]
-async fn challenge(
-    State(state): State<AppState>,
-    Extension(client): Extension<ClientIdentity>,
+pub async fn challenge(
+    State(pow): State<Arc<PowSettings>>,
+    State(pool): State<PgPool>,
+    client: Client,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let pow = &state.pow;
     if !pow.enabled {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let country = state.country_of(client.addr);
-    let ip_hash = client.key.hash(&state.secrets.ip_salt);
     let difficulty = pow
         .policy
-        .for_client(&state.pool, &ip_hash, country)
+        .for_client(&pool, &client.profile.ip_hash, client.profile.country)
         .await?;
     let mut challenge = [0u8; CHALLENGE_LEN];
     rand::thread_rng().fill_bytes(&mut challenge);
@@ -113,12 +113,12 @@ async fn challenge(
         difficulty,
         subpuzzles: pow.subpuzzles,
     };
-    let client_key = client.key.to_string();
+    let client_key = client.identity.key.to_string();
     let binding = Binding {
         client_key: &client_key,
         user_agent: user_agent(&headers),
     };
-    let token = token::issue(&state.secrets.pow_key, &challenge, &claims, &binding);
+    let token = token::issue(&pow.key, &challenge, &claims, &binding);
     let body = ChallengeResponse {
         challenge: URL_SAFE_NO_PAD.encode(challenge),
         difficulty: difficulty.bits(),

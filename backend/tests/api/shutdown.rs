@@ -1,5 +1,5 @@
 //! Graceful shutdown: a request in flight when the shutdown starts still completes.
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! the filter and the statistics agree, and a country surcharge raises the
 //! challenge's difficulty. Uses the generated test database (192.0.2.0/24 = DE,
 //! 198.51.100.0/24 = FR, 2001:db8:1::/48 = JP; see scripts/geoip/make-test-mmdb.py).
-mod common;
+use crate::common;
 
 use common::{bodies, geoip_fixtures, TestApp};
 use reqwest::header::HeaderMap;

@@ -1,5 +1,5 @@
 //! Every bad request gets its 4xx code, never a 500, and nothing is written.
-mod common;
+use crate::common;
 
 use common::{error_code, TestApp};
 use reqwest::header::HeaderMap;

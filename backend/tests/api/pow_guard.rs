@@ -1,6 +1,6 @@
 //! The proof of work over HTTP: required, bound to client and browser, expiring,
 //! spent exactly once, spent only with a listing, and adaptive.
-mod common;
+use crate::common;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use common::{error_code, TestApp, POW_KEY};

@@ -1,6 +1,5 @@
 //! Boots the real app (library) on 127.0.0.1:0 against a fresh PostgreSQL database
 //! given by `#[sqlx::test]`, with test-friendly settings and known secrets.
-#![allow(dead_code)]
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},

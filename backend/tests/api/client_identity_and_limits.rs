@@ -1,6 +1,6 @@
 //! Who the client is (spoofing, proxies, IPv6 /64, IPv4-mapped) and the budgets
 //! (429 with Retry-After and the RateLimit fields).
-mod common;
+use crate::common;
 
 use common::{error_code, ip_hash, TestApp};
 use powboard::client_ip::ClientKey;

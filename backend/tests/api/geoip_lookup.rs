@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-mod common;
+use crate::common;
 
 use common::{geoip_fixtures as fixtures, repo_root};
 use powboard::geoip::{CountryCode, GeoIp, GeoIpError};

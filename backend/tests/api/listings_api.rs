@@ -1,5 +1,5 @@
 //! The listings API over HTTP against a fresh PostgreSQL database per test.
-mod common;
+use crate::common;
 
 use common::{bodies, error_code, seed, TestApp};
 use serde_json::Value;
@@ -173,7 +173,7 @@ async fn health_readiness_and_json_404s(pool: PgPool) {
         app.get_json("/readyz").await,
         (200, serde_json::json!({ "status": "ready" }))
     );
-    for path in ["/api/nope", "/api/listings/1/x", "/api"] {
+    for path in ["/api/nope", "/api/listings/1/x", "/api", "/api/"] {
         let res = app.get(path).send().await.unwrap();
         assert_eq!(
             error_code(res).await,

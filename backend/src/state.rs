@@ -1,0 +1,69 @@
+//! The state every handler and guard is given: built once at start from the
+//! configuration, then shared (cheap clones). Each part is its own sub-state
+//! (`FromRef`), so a handler asks only for what it uses (`State<PgPool>`,
+//! `State<Arc<PowSettings>>`, ...). Features import this module; the lifecycle
+//! (`app`) builds it.
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::FromRef;
+use sqlx::PgPool;
+
+use crate::{
+    client_ip::{ClientIpConfig, Clients},
+    config::Config,
+    geoip::GeoIp,
+    guards::rate_limit::Budgets,
+    listings::text::MaxBodyChars,
+    pow::PowSettings,
+    secrets::Secrets,
+    stats::StatsCache,
+};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub pool: PgPool,
+    /// Who the client is: address, key, stored hash, country.
+    pub clients: Arc<Clients>,
+    pub pow: Arc<PowSettings>,
+    pub budgets: Budgets,
+    pub stats: Arc<StatsCache>,
+    pub max_body_chars: MaxBodyChars,
+}
+
+impl AppState {
+    pub fn new(config: &Config, pool: PgPool, secrets: Secrets) -> anyhow::Result<Self> {
+        let client_ip = ClientIpConfig {
+            trusted_proxies: config.trusted_proxies(),
+            v4_prefix: config.ipv4_prefix_len,
+            v6_prefix: config.ipv6_prefix_len,
+        };
+        Ok(Self {
+            pool,
+            clients: Arc::new(Clients::new(
+                client_ip,
+                secrets.ip_salt,
+                open_geoip(config)?,
+            )),
+            pow: Arc::new(PowSettings::from_config(config, secrets.pow_key)),
+            budgets: Budgets::from_config(config),
+            stats: Arc::new(StatsCache::default()),
+            max_body_chars: MaxBodyChars(config.max_body_chars as usize),
+        })
+    }
+}
+
+/// `GEOIP_DB` unset: no countries. Set but unreadable: refuse to start.
+fn open_geoip(config: &Config) -> anyhow::Result<Option<GeoIp>> {
+    let Some(path) = config
+        .geoip_db
+        .as_deref()
+        .filter(|p| !p.as_os_str().is_empty())
+    else {
+        tracing::info!("GEOIP_DB not set: listings carry no country");
+        return Ok(None);
+    };
+    let db = GeoIp::open(path).context("GEOIP_DB")?;
+    tracing::info!(path = %path.display(), db = %db.description(), "GeoIP country database loaded");
+    Ok(Some(db))
+}

@@ -1,0 +1,14 @@
+//! The server's black-box tests: one binary (shared helpers compile once), one module
+//! per area. Each `#[sqlx::test]` gets a fresh PostgreSQL database and boots the real
+//! app on port 0 (see `common`).
+mod common;
+
+mod client_identity_and_limits;
+mod geoip_e2e;
+mod geoip_lookup;
+mod input_errors;
+mod listings_api;
+mod pow_guard;
+mod pow_vectors;
+mod search_strategy;
+mod shutdown;
