@@ -70,10 +70,17 @@ db-url:
 psql-local:
 	@psql "$$(scripts/dev-env.sh url)"
 
-## hide ID=n / unhide ID=n: moderation against the database `make run` uses
+## hide / unhide: moderation against the database `make run` uses: ID=n and/or filters
+##      (AND) SAME_CLIENT_AS=id SINCE=2h|RFC3339 UNTIL=30m|RFC3339 MATCHING="words";
+##      DRY_RUN=1 shows how many would change; with no ID or filter it refuses
 hide unhide: release
-	@test -n "$(ID)" || { echo "usage: make $@ ID=<listing id>" >&2; exit 2; }
-	scripts/dev-env.sh exec $(BIN) listings $@ $(ID)
+	scripts/dev-env.sh exec $(BIN) listings $@ $(MODERATION_ARGS)
+
+# The id and filters of hide/unhide, read from the environment by the shell (make
+# exports command-line variables) so that quotes and spaces in MATCHING survive.
+MODERATION_ARGS = $(ID) $${SAME_CLIENT_AS:+--same-client-as "$$SAME_CLIENT_AS"} \
+	$${SINCE:+--since "$$SINCE"} $${UNTIL:+--until "$$UNTIL"} \
+	$${MATCHING:+--matching "$$MATCHING"} $${DRY_RUN:+--dry-run}
 
 ## clean: remove build outputs (keeps .data/)
 clean:

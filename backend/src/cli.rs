@@ -1,4 +1,5 @@
-//! The subcommands: `serve` (default), `migrate`, `listings hide|unhide`, `pow solve`.
+//! The subcommands: `serve` (default), `migrate`, `listings hide|unhide` (see
+//! [`crate::moderation`]), `pow solve`.
 use std::io::Read;
 
 use anyhow::Context;
@@ -7,7 +8,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use crate::{
     app,
     config::{Cli, Command, Config, ListingsAction, PowAction},
-    db, listings,
+    db, moderation,
     pow::{puzzle, ChallengeResponse},
 };
 
@@ -75,17 +76,15 @@ pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, S
 }
 
 async fn moderate(config: &Config, action: ListingsAction) -> anyhow::Result<()> {
+    let (action, selection) = match action {
+        ListingsAction::Hide { selection } => (moderation::Action::Hide, selection),
+        ListingsAction::Unhide { selection } => (moderation::Action::Unhide, selection),
+    };
+    // Checked before connecting, so a refused selection never waits for a database.
+    let filter = moderation::Filter::parse(&selection)?;
     let pool = db::connect(config).await?;
     db::migrate(&pool).await?;
-    let (id, hidden) = match action {
-        ListingsAction::Hide { id } => (id, true),
-        ListingsAction::Unhide { id } => (id, false),
-    };
-    let found = listings::repo::set_hidden(&pool, id, hidden).await?;
-    anyhow::ensure!(found, "no listing with id {id}");
-    println!(
-        "listing {id} is now {}",
-        if hidden { "hidden" } else { "visible" }
-    );
+    let report = moderation::run(&pool, action, &filter, selection.dry_run).await?;
+    println!("{report}");
     Ok(())
 }

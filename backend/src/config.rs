@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
-use crate::country::CountryExtraBits;
+use crate::{country::CountryExtraBits, moderation::Selection};
 
 /// The URL of the private cluster that `scripts/local-pg.sh` (and so `make run`) starts.
 pub const LOCAL_DATABASE_URL: &str = "postgres://powboard@127.0.0.1:54329/powboard";
@@ -29,7 +29,7 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
-    /// Moderation: hide or unhide a listing by id.
+    /// Moderation: hide or unhide listings by id and/or filters.
     Listings {
         #[command(subcommand)]
         action: ListingsAction,
@@ -43,10 +43,17 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum ListingsAction {
-    /// Hide a listing: it disappears from search, counts and statistics.
-    Hide { id: i64 },
-    /// Make a hidden listing visible again.
-    Unhide { id: i64 },
+    /// Hide listings: they disappear from search, counts and statistics. Give an id
+    /// and/or filters (all must hold); every change is recorded in `moderation_log`.
+    Hide {
+        #[command(flatten)]
+        selection: Selection,
+    },
+    /// Make hidden listings visible again (same selection as `hide`).
+    Unhide {
+        #[command(flatten)]
+        selection: Selection,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -17,6 +17,7 @@ pub mod guards;
 pub mod health;
 pub mod limiter;
 pub mod listings;
+pub mod moderation;
 pub mod pow;
 pub mod router;
 pub mod secrets;
