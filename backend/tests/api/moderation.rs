@@ -1,11 +1,9 @@
 //! Bulk moderation (`powboard listings hide|unhide` with filters) against a fresh
 //! PostgreSQL database per test: each filter, their combination, the dry run, the
 //! moderation log, the real binary's command line, and what the API shows afterwards.
-mod common;
-
 use std::{process::Command, time::Duration};
 
-use common::TestApp;
+use crate::common::{self, TestApp};
 use powboard::moderation::{self, Action, Filter, ModerationError, Outcome, Selection};
 use serde_json::{json, Value};
 use sqlx::{ConnectOptions, PgPool};
