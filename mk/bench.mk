@@ -3,7 +3,7 @@
 # release binary against private PostgreSQL clusters on 127.0.0.1 only.
 # Included by the top-level Makefile; paths are relative to the repository root.
 
-.PHONY: bench bench-deps resilience resilience-short
+.PHONY: bench bench-deps resilience resilience-short attack-sim
 
 BENCH_SECS ?= 10
 RESILIENCE_SOAK_SECS ?= 600
@@ -29,3 +29,21 @@ resilience: release bench-deps
 ## resilience-short: the same scenarios with a 60 s soak (part of `make test`)
 resilience-short: release bench-deps
 	RESILIENCE_SOAK_SECS=60 python3 scripts/resilience/run.py
+
+BENCH_VENV := .data/venv-bench
+ATTACK_MINUTES ?= 10
+ATTACK_KEYS ?= 1000
+ATTACK_CORES ?= 2
+
+# matplotlib for the attack simulation's plot (PyPI, in a venv of its own).
+$(BENCH_VENV)/.stamp:
+	python3 -m venv $(BENCH_VENV) || { echo "attack-sim: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check 'matplotlib>=3.9,<4'
+	touch $@
+
+## attack-sim: a bot farm (ATTACK_KEYS=1000 client keys solving natively on ATTACK_CORES=2 cores)
+##             against the real server + PostgreSQL for ATTACK_MINUTES=10, surge off then on, with
+##             one honest client; writes bench/attack.md, bench/attack.json, bench/attack.png
+attack-sim: release $(BENCH_VENV)/.stamp
+	@test -f frontend/bench/results.json || { echo "attack-sim: frontend/bench/results.json missing (make bench-solver)" >&2; exit 1; }
+	ATTACK_MINUTES=$(ATTACK_MINUTES) ATTACK_KEYS=$(ATTACK_KEYS) ATTACK_CORES=$(ATTACK_CORES) python3 bench/attack_sim.py

@@ -156,16 +156,34 @@ pub struct Config {
     #[arg(long, env = "POW_MAX_DIFFICULTY", default_value_t = 30.0)]
     pub pow_max_difficulty: f64,
     /// Extra bits per listing the same client key posted within the adaptive window.
-    #[arg(long, env = "POW_ADAPTIVE_STEP", default_value_t = 1.0)]
+    #[arg(long, env = "POW_ADAPTIVE_STEP", default_value_t = 0.1)]
     pub pow_adaptive_step: f64,
     #[arg(long, env = "POW_ADAPTIVE_WINDOW_SECS", default_value_t = 3600)]
     pub pow_adaptive_window_secs: u64,
     /// Extra bits by country, e.g. `XX=2,YY=1`.
     #[arg(long, env = "POW_COUNTRY_EXTRA_BITS", default_value = "")]
     pub pow_country_extra_bits: CountryExtraBits,
-    /// Challenge lifetime in seconds.
+    /// Shortest challenge lifetime in seconds (harder challenges live longer, see
+    /// POW_SLOW_HASH_RATE).
     #[arg(long, env = "POW_TTL_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=86_400))]
     pub pow_ttl_seconds: u64,
+    /// Longest challenge lifetime in seconds.
+    #[arg(long, env = "POW_TTL_MAX_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(5..=86_400))]
+    pub pow_ttl_max_seconds: u64,
+    /// Hashes per second of a slow device: a challenge lives at least three times
+    /// its expected solve time at this rate (within POW_TTL_SECONDS..=POW_TTL_MAX_SECONDS).
+    #[arg(long, env = "POW_SLOW_HASH_RATE", default_value_t = 1_500_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub pow_slow_hash_rate: u64,
+    /// Site-wide surge: posts per POW_SURGE_WINDOW_SECS that cost no extra bits;
+    /// each doubling above it adds one bit (0 = off).
+    #[arg(long, env = "POW_SURGE_BASELINE", default_value_t = 5.0)]
+    pub pow_surge_baseline: f64,
+    /// The surge's window in seconds.
+    #[arg(long, env = "POW_SURGE_WINDOW_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub pow_surge_window_secs: u64,
+    /// Cap on the surge's extra bits.
+    #[arg(long, env = "POW_SURGE_MAX_BITS", default_value_t = 3.8)]
+    pub pow_surge_max_bits: f64,
     /// Request body cap in bytes (chunked bodies too).
     #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 4096)]
     pub body_limit_bytes: usize,
@@ -236,6 +254,20 @@ impl Config {
         anyhow::ensure!(
             s.is_finite() && (0.0..=16.0).contains(&s),
             "POW_ADAPTIVE_STEP must be within 0..=16"
+        );
+        let b = self.pow_surge_baseline;
+        anyhow::ensure!(
+            b.is_finite() && b >= 0.0,
+            "POW_SURGE_BASELINE must be a number >= 0 (0 = off)"
+        );
+        let sb = self.pow_surge_max_bits;
+        anyhow::ensure!(
+            sb.is_finite() && (0.0..=32.0).contains(&sb),
+            "POW_SURGE_MAX_BITS must be within 0..=32"
+        );
+        anyhow::ensure!(
+            self.pow_ttl_max_seconds >= self.pow_ttl_seconds,
+            "POW_TTL_MAX_SECONDS must be at least POW_TTL_SECONDS"
         );
         anyhow::ensure!(
             self.body_limit_bytes >= 64,

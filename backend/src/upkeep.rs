@@ -1,10 +1,10 @@
 //! Background upkeep while the server runs: idle limiter keys are dropped (every
-//! 10 s) and expired spent challenges purged (every 60 s).
+//! 10 s), expired spent challenges and old `post_rate` buckets purged (every 60 s).
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::{listings, state::AppState};
+use crate::{listings, pow, state::AppState};
 
 /// Starts the upkeep tasks; abort the handles at shutdown.
 pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
@@ -22,6 +22,8 @@ pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
         }
     });
     let pool = state.pool.clone();
+    // The surge reads one window of post_rate buckets; older ones are kept an hour.
+    let surge_keep = state.pow.surge.policy.window_secs.max(3600);
     let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
@@ -30,6 +32,9 @@ pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
                 Ok(n) if n > 0 => tracing::info!(purged = n, "expired spent challenges purged"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not purge spent challenges"),
+            }
+            if let Err(e) = pow::surge::purge(&pool, surge_keep).await {
+                tracing::warn!(error = %e, "could not purge old post_rate buckets");
             }
         }
     });

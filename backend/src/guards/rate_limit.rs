@@ -13,8 +13,10 @@ use axum::{
     Extension,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
-    client_ip::ClientIdentity,
+    client_ip::{ClientIdentity, ClientKey},
     config::Config,
     error::ApiError,
     limiter::{Decision, LimiterConfig, RateStore},
@@ -57,11 +59,47 @@ impl Budget {
         self.store.as_ref()
     }
 
+    /// This client's state of the budget, counting nothing; None when it is off.
+    pub async fn peek(&self, key: ClientKey) -> Option<BudgetState> {
+        let decision = self.store.as_ref()?.peek(key).await;
+        Some(match decision {
+            Decision::Allowed {
+                limit, remaining, ..
+            } if remaining > 0 => BudgetState {
+                limit,
+                remaining,
+                retry_after_secs: 0,
+            },
+            Decision::Allowed {
+                limit, reset_after, ..
+            } => BudgetState {
+                limit,
+                remaining: 0,
+                retry_after_secs: ceil_secs(reset_after),
+            },
+            Decision::Limited { limit, retry_after } => BudgetState {
+                limit,
+                remaining: 0,
+                retry_after_secs: ceil_secs(retry_after),
+            },
+        })
+    }
+
     fn headers(&self, remaining: u32, reset: Duration, out: &mut HeaderMap) {
         out.insert("ratelimit-policy", self.policy.clone());
         let value = format!("\"{}\";r={remaining};t={}", self.name, ceil_secs(reset));
         out.insert("ratelimit", HeaderValue::try_from(value).expect("ASCII"));
     }
+}
+
+/// A budget as one client stands with it (the challenge answer's `write_budget`):
+/// `remaining` requests may be made now; with none, `retry_after_secs` is the exact
+/// wait until one is accepted (rounded up, at least 1), else 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetState {
+    pub limit: u32,
+    pub remaining: u32,
+    pub retry_after_secs: u64,
 }
 
 /// Whole seconds, rounded up, at least 1.

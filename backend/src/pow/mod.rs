@@ -4,6 +4,7 @@
 //! transaction that inserts the listing (see `listings::repo`).
 pub mod policy;
 pub mod puzzle;
+pub mod surge;
 pub mod token;
 
 use std::{
@@ -26,11 +27,15 @@ use crate::{
     client_ip::ClientIdentity,
     config::Config,
     error::{ApiError, ApiResult},
-    guards::client::Client,
+    guards::{
+        client::Client,
+        rate_limit::{BudgetState, Budgets},
+    },
     secrets::SecretKey,
 };
-use policy::DifficultyPolicy;
+use policy::{Breakdown, DifficultyPolicy};
 use puzzle::{NonceList, CHALLENGE_LEN};
+use surge::{SurgeMeter, SurgePolicy};
 use token::{Binding, Claims};
 
 // Static header names: a lookup by `&str` would parse the name on every request.
@@ -38,14 +43,14 @@ pub const HEADER_CHALLENGE: HeaderName = HeaderName::from_static("x-pow-challeng
 pub const HEADER_TOKEN: HeaderName = HeaderName::from_static("x-pow-token");
 pub const HEADER_NONCE: HeaderName = HeaderName::from_static("x-pow-nonce");
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct PowSettings {
     pub enabled: bool,
     /// `POW_SECRET_KEY`: the key of the token MACs.
     pub key: SecretKey,
     pub subpuzzles: u8,
-    pub ttl_secs: u64,
     pub policy: DifficultyPolicy,
+    pub surge: SurgeMeter,
 }
 
 impl PowSettings {
@@ -54,8 +59,8 @@ impl PowSettings {
             enabled: c.pow_enable,
             key,
             subpuzzles: c.pow_subpuzzles,
-            ttl_secs: c.pow_ttl_seconds,
             policy: DifficultyPolicy::from_config(c),
+            surge: SurgeMeter::new(SurgePolicy::from_config(c)),
         }
     }
 }
@@ -64,9 +69,24 @@ impl PowSettings {
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct ChallengeResponse {
     pub challenge: String,
+    /// The total, capped at `POW_MAX_DIFFICULTY` (the token's MAC covers it).
     pub difficulty: f64,
+    /// The uncapped parts of the difficulty. (The explanatory fields default when
+    /// absent, so `powboard pow solve` reads any server's challenge.)
+    #[serde(default)]
+    pub breakdown: Breakdown,
+    /// This client key's listings within `recent_window_secs`.
+    #[serde(default)]
+    pub recent_posts: i64,
+    #[serde(default)]
+    pub recent_window_secs: u64,
+    /// The write budget as this client stands with it (null when it is off), so a
+    /// person learns before solving that a post would be refused for now.
+    #[serde(default)]
+    pub write_budget: Option<BudgetState>,
     pub subpuzzles: u8,
     pub threshold: String,
+    /// Now plus a lifetime that grows with the difficulty (see `policy::TtlPolicy`).
     pub expires_at: u64,
     pub token: String,
 }
@@ -96,20 +116,27 @@ fn user_agent(headers: &HeaderMap) -> &[u8] {
 pub async fn challenge(
     State(pow): State<Arc<PowSettings>>,
     State(pool): State<PgPool>,
+    State(budgets): State<Budgets>,
     client: Client,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     if !pow.enabled {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let difficulty = pow
+    let assessed = pow
         .policy
-        .for_client(&pool, &client.profile.ip_hash, client.profile.country)
+        .for_client(
+            &pool,
+            &pow.surge,
+            &client.profile.ip_hash,
+            client.profile.country,
+        )
         .await?;
+    let difficulty = assessed.difficulty;
     let mut challenge = [0u8; CHALLENGE_LEN];
     rand::thread_rng().fill_bytes(&mut challenge);
     let claims = Claims {
-        expires_at: unix_now() + pow.ttl_secs,
+        expires_at: unix_now() + pow.policy.ttl.ttl_secs(difficulty),
         difficulty,
         subpuzzles: pow.subpuzzles,
     };
@@ -122,6 +149,10 @@ pub async fn challenge(
     let body = ChallengeResponse {
         challenge: URL_SAFE_NO_PAD.encode(challenge),
         difficulty: difficulty.bits(),
+        breakdown: assessed.breakdown,
+        recent_posts: assessed.recent_posts,
+        recent_window_secs: pow.policy.window_secs,
+        write_budget: budgets.write.peek(client.identity.key).await,
         subpuzzles: claims.subpuzzles,
         threshold: format!(
             "{:016x}",

@@ -13,3 +13,4 @@ mod pow_guard;
 mod pow_vectors;
 mod search_strategy;
 mod shutdown;
+mod surge;
