@@ -176,7 +176,7 @@ pub struct Config {
     pub pow_slow_hash_rate: u64,
     /// Site-wide surge: posts per POW_SURGE_WINDOW_SECS that cost no extra bits;
     /// each doubling above it adds one bit (0 = off).
-    #[arg(long, env = "POW_SURGE_BASELINE", default_value_t = 5.0)]
+    #[arg(long, env = "POW_SURGE_BASELINE", default_value_t = 3.0)]
     pub pow_surge_baseline: f64,
     /// The surge's window in seconds.
     #[arg(long, env = "POW_SURGE_WINDOW_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(10..=86_400))]
