@@ -86,6 +86,8 @@ export async function startServer(databaseUrl, env = {}, { port: fixedPort } = {
       POW_DIFFICULTY: "10",
       POW_SUBPUZZLES: "16",
       POW_ADAPTIVE_STEP: "0",
+      // The site-wide surge would add bits as the tests post; a test about it sets it.
+      POW_SURGE_BASELINE: "0",
       RATE_WRITE_MAX: "3",
       RATE_WRITE_WINDOW_SECS: "60",
       // Search-as-you-type and scrolling read a lot; the read and challenge

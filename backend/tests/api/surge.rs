@@ -241,7 +241,11 @@ async fn the_challenge_tells_the_write_budget_without_spending_it(pool: PgPool) 
     assert!((500..=675).contains(&retry), "retry_after_secs {retry}");
     // And the POST agrees: refused, with the same wait.
     let res = app.post("three").await;
-    let header: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let header: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(common::error_code(res).await, (429, "RATE_LIMITED".into()));
     assert!(header.abs_diff(retry) <= 2, "{header} vs {retry}");
 }
