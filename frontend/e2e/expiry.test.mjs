@@ -37,7 +37,7 @@ async function boardWithTtl(ttl, env = {}) {
   return { server, page, seen };
 }
 
-describe("challenge expiry", { timeout: 120_000 }, () => {
+describe("challenge expiry", { timeout: 420_000 }, () => {
   before(async () => {
     databaseUrl = await createDatabase();
     browser = await launchBrowser();
@@ -133,6 +133,65 @@ describe("challenge expiry", { timeout: 120_000 }, () => {
       );
       assert.equal(await page.getByLabel("Your listing").inputValue(), "a draft that waits");
       await page.getByTestId("post-toggle").click(); // close: the workers stop
+    } finally {
+      await page.close();
+      await server.stop();
+    }
+  });
+
+  it("posts at difficulty 28 with POW_TTL_SECONDS=5 without any reset of its progress", async () => {
+    // The challenge's lifetime follows its difficulty (3x the expected solve time of
+    // a slow device), so a 5 s floor no longer cuts a long solve short.
+    const { server, page, seen } = await boardWithTtl(5, { POW_DIFFICULTY: "28" });
+    try {
+      await page.getByTestId("post-toggle").click();
+      await page.getByLabel("Your listing").fill("posted at difficulty 28");
+      // The share of expected work, read every 250 ms in order.
+      const shares = [];
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          const text = await page
+            .getByTestId("pow-progress")
+            .textContent({ timeout: 500 })
+            .catch(() => null);
+          const pct = /(\d+)% of expected work/.exec(text ?? "")?.[1];
+          if (pct !== undefined) shares.push(Number(pct));
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })();
+      try {
+        // Post pressed early: the form says when the post will go out, then sends it.
+        await textMatches(page.getByTestId("pow-progress"), /hashes\/s/, 60_000);
+        await page.getByTestId("post-submit").click();
+        await textMatches(
+          page.getByTestId("pow-wait"),
+          /^Posting in (about \d+ (s|min)|a moment)$/,
+        );
+        await screenshot(page, "17-posting-in");
+        await textMatches(page.getByTestId("status-line"), /Your listing was posted/, 300_000);
+      } finally {
+        watching = false;
+        await watcher;
+      }
+      await eventually(
+        () => seen.posts.length,
+        (n) => n >= 1,
+        "post responses",
+      );
+      assert.deepEqual(seen.posts, ["201"]);
+      assert.equal(seen.challenges, 1, "one challenge, never renewed or replaced");
+      assert.ok(shares.length > 3, `progress was shown: ${JSON.stringify(shares)}`);
+      assert.deepEqual(
+        shares,
+        [...shares].sort((a, b) => a - b),
+        "the progress never went back",
+      );
+      const [issued] = seen.issued;
+      assert.ok(
+        issued.expiresAt - issued.at > 60_000,
+        `the challenge lives longer than the 5 s floor: ${issued.expiresAt - issued.at} ms`,
+      );
     } finally {
       await page.close();
       await server.stop();
