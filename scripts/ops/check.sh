@@ -18,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # ---------------------------------------------------------------- compose
-composes=(debug/docker-compose.yml dev/docker-compose.yml prod/docker-compose.yml caddy/docker-compose.yml)
+composes=(debug/docker-compose.yml dev/docker-compose.yml prod/docker-compose.yml prod/docker-compose.replicas.yml caddy/docker-compose.yml)
 for f in "${composes[@]}"; do
     check "$f matches the Compose Specification schema" \
         "$venv/check-jsonschema" -q --builtin-schema vendor.compose-spec "$f"
