@@ -5,6 +5,7 @@
 //! and the tests (which boot the real app with [`app::spawn`] on port 0). A map from
 //! each route and guard to its file: `backend/README.md`.
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod health;
 pub mod limiter;
 pub mod listings;
 pub mod moderation;
+pub mod notify;
 pub mod pow;
 pub mod router;
 pub mod secrets;

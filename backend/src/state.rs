@@ -14,7 +14,7 @@ use crate::{
     config::Config,
     geoip::GeoIp,
     guards::rate_limit::Budgets,
-    listings::text::MaxBodyChars,
+    listings::{front_page::FrontPageCache, text::MaxBodyChars},
     pow::PowSettings,
     secrets::Secrets,
     stats::StatsCache,
@@ -28,6 +28,8 @@ pub struct AppState {
     pub pow: Arc<PowSettings>,
     pub budgets: Budgets,
     pub stats: Arc<StatsCache>,
+    /// The first page of the newest listings, from memory (see `listings::front_page`).
+    pub front_page: Arc<FrontPageCache>,
     pub max_body_chars: MaxBodyChars,
 }
 
@@ -48,6 +50,7 @@ impl AppState {
             pow: Arc::new(PowSettings::from_config(config, secrets.pow_key)),
             budgets: Budgets::from_config(config),
             stats: Arc::new(StatsCache::default()),
+            front_page: Arc::new(FrontPageCache::default()),
             max_body_chars: MaxBodyChars(config.max_body_chars as usize),
         })
     }

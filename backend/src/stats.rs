@@ -1,18 +1,14 @@
 //! `GET /api/listings/count` and `GET /api/stats/countries`. Both read the small
 //! `listing_counts` table (kept by triggers, never a scan of `listings`) through a
-//! cache that is at most one second old, refreshed by one request at a time.
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+//! cache that is at most one second old, dropped whenever any instance changes a
+//! listing, and refreshed by one query at a time.
+use std::sync::Arc;
 
 use axum::{extract::State, Json};
 use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::error::ApiResult;
-
-const MAX_AGE: Duration = Duration::from_secs(1);
+use crate::{cache::FreshCache, error::ApiResult};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CountryCount {
@@ -27,34 +23,26 @@ pub struct Snapshot {
     pub by_country: Vec<CountryCount>,
 }
 
-#[derive(Default)]
-pub struct StatsCache {
-    latest: Mutex<Option<(Instant, Arc<Snapshot>)>>,
-    refreshing: tokio::sync::Mutex<()>,
+/// The figures of both routes, from one query, through a [`FreshCache`].
+pub struct StatsCache(FreshCache<(), Arc<Snapshot>>);
+
+impl Default for StatsCache {
+    fn default() -> Self {
+        Self(FreshCache::new(1))
+    }
 }
 
 impl StatsCache {
-    fn fresh(&self) -> Option<Arc<Snapshot>> {
-        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
-        latest
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < MAX_AGE)
-            .map(|(_, s)| s.clone())
-    }
-
-    /// Forget the cached figures (after this instance inserted a listing).
+    /// Forget the cached figures (a listing was inserted, hidden or shown).
     pub fn invalidate(&self) {
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.0.clear();
     }
 
     pub async fn get(&self, pool: &PgPool) -> ApiResult<Arc<Snapshot>> {
-        if let Some(s) = self.fresh() {
-            return Ok(s);
-        }
-        let _one_at_a_time = self.refreshing.lock().await;
-        if let Some(s) = self.fresh() {
-            return Ok(s);
-        }
+        self.0.get_or_load((), || Self::load(pool)).await
+    }
+
+    async fn load(pool: &PgPool) -> ApiResult<Arc<Snapshot>> {
         let rows = sqlx::query!(
             r#"SELECT nullif(country, '') AS country, sum(visible)::bigint AS "count!"
                  FROM listing_counts GROUP BY country HAVING sum(visible) > 0
@@ -69,13 +57,10 @@ impl StatsCache {
                 count: r.count,
             })
             .collect();
-        let snapshot = Arc::new(Snapshot {
+        Ok(Arc::new(Snapshot {
             total: by_country.iter().map(|c| c.count).sum(),
             by_country,
-        });
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((Instant::now(), snapshot.clone()));
-        Ok(snapshot)
+        }))
     }
 }
 

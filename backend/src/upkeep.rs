@@ -1,10 +1,11 @@
 //! Background upkeep while the server runs: idle limiter keys are dropped (every
-//! 10 s), expired spent challenges and old `post_rate` buckets purged (every 60 s).
+//! 10 s), expired spent challenges and old `post_rate` buckets purged (every 60 s),
+//! and the read caches dropped whenever any instance changes a listing (`notify`).
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::{listings, pow, state::AppState};
+use crate::{listings, notify, pow, state::AppState};
 
 /// Starts the upkeep tasks; abort the handles at shutdown.
 pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
@@ -38,5 +39,12 @@ pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
             }
         }
     });
-    vec![sweep, purge]
+    // Every instance drops its read caches when any instance changes a listing.
+    let listener = notify::listener_pool((*state.pool.connect_options()).clone());
+    let (stats, front_page) = (state.stats.clone(), state.front_page.clone());
+    let coherence = tokio::spawn(notify::listen(listener, move || {
+        stats.invalidate();
+        front_page.invalidate();
+    }));
+    vec![sweep, purge, coherence]
 }

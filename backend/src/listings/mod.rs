@@ -1,12 +1,18 @@
 //! Listings: posting (behind the write budget and the proof of work) and reading
 //! (behind the read budget): newest first, full-text search, country filter.
+pub mod front_page;
 pub mod query;
 pub mod repo;
 pub mod text;
 
 use std::sync::Arc;
 
-use axum::{extract::State, http::HeaderMap, http::StatusCode, Json};
+use axum::{
+    extract::State,
+    http::{header::CONTENT_TYPE, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
@@ -17,6 +23,7 @@ use crate::{
     pow::{unix_now, CheckedPow, PowSettings},
     stats::StatsCache,
 };
+use front_page::FrontPageCache;
 use query::{ListParams, RawListParams};
 use repo::{Listing, NewListing};
 use text::{ListingText, MaxBodyChars};
@@ -33,6 +40,7 @@ pub async fn create(
     State(MaxBodyChars(max_chars)): State<MaxBodyChars>,
     State(pool): State<PgPool>,
     State(stats): State<Arc<StatsCache>>,
+    State(front_page): State<Arc<FrontPageCache>>,
     client: Client,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateListing>,
@@ -55,7 +63,9 @@ pub async fn create(
         country: client.profile.country,
     };
     let listing = repo::insert(&pool, new, spend).await?;
+    // This instance at once; the others on the trigger's notification (crate::notify).
     stats.invalidate();
+    front_page.invalidate();
     tracing::info!(id = listing.id, "listing created");
     Ok((StatusCode::CREATED, Json(listing)))
 }
@@ -69,15 +79,25 @@ pub struct ListingPage {
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(pool): State<PgPool>,
+    State(front_page): State<Arc<FrontPageCache>>,
     ApiQuery(raw): ApiQuery<RawListParams>,
-) -> ApiResult<Json<ListingPage>> {
+) -> ApiResult<Response> {
     let params = ListParams::parse(raw)?;
-    let mut items = repo::list(&pool, &params).await?;
+    if FrontPageCache::serves(&params) {
+        let body = front_page.get(&pool, &params).await?;
+        return Ok(([(CONTENT_TYPE, "application/json")], body).into_response());
+    }
+    Ok(Json(page(&pool, &params).await?).into_response())
+}
+
+/// One page of listings from the database (the front page's cache reads through this too).
+pub async fn page(pool: &PgPool, params: &ListParams) -> ApiResult<ListingPage> {
+    let mut items = repo::list(pool, params).await?;
     let next_cursor = if items.len() as i64 > params.limit {
         items.truncate(params.limit as usize);
         items.last().map(|l| l.cursor().encode())
     } else {
         None
     };
-    Ok(Json(ListingPage { items, next_cursor }))
+    Ok(ListingPage { items, next_cursor })
 }

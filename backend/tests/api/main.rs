@@ -11,6 +11,7 @@ mod listings_api;
 mod moderation;
 mod pow_guard;
 mod pow_vectors;
+mod read_caches;
 mod search_strategy;
 mod shutdown;
 mod surge;
