@@ -35,6 +35,7 @@ pub struct CreateListing {
 }
 
 #[tracing::instrument(skip_all)]
+#[allow(clippy::too_many_arguments)] // one axum extractor each
 pub async fn create(
     State(pow): State<Arc<PowSettings>>,
     State(MaxBodyChars(max_chars)): State<MaxBodyChars>,
