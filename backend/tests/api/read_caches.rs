@@ -233,7 +233,7 @@ async fn a_change_on_another_connection_drops_every_cache_at_once(pool: PgPool) 
         inserted,
         "an insert by another instance reached this one's caches"
     );
-    // The moderation CLI's own function, on its own connection.
+    // A hide on another connection (the trigger notifies for every path: CLI, psql).
     let hidden = within_three_attempts(&app, |_| {
         let pool = pool.clone();
         async move {
