@@ -87,4 +87,5 @@ clean:
 	$(CARGO) clean
 	rm -rf frontend/dist
 
--include mk/*.mk
+# Every mk/*.mk is part of the build: a missing one is an error, not a silent gap.
+include mk/*.mk

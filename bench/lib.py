@@ -1,20 +1,22 @@
-"""Helpers of `make bench`: the machine, the server process, and the load tools
-(oha, wrk, pgbench) run as subprocesses whose own reports are parsed. Standard
+"""Helpers of `make bench`: the machine, CPU and memory meters, and the load tools
+wrk and pgbench run as subprocesses whose own reports are parsed. The server
+process, oha and pre-solving are the shared harness (scripts/harness.py). Standard
 library only, so the bench needs no virtualenv."""
-import http.client
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT / "scripts"))
+import harness  # noqa: E402
+from harness import get, presolve  # noqa: E402,F401  (used by run.py as lib.get, lib.presolve)
 
 
 def log(msg):
@@ -43,12 +45,6 @@ def machine():
         "oha": sh(["oha", "--version"]).strip(),
         "wrk": (subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines() or ["wrk"])[0],
     }
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _stat(pid):
@@ -114,79 +110,17 @@ class CpuMeter:
                 "wall_s": round(wall, 1)}
 
 
-def rss_kib(pid):
-    m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
-    return int(m[1])
-
-
-class Server:
-    """target/release/powboard serve with the given environment, on a free port."""
+class Server(harness.Server):
+    """target/release/powboard serve with the given environment (not the caller's
+    DATABASE_URL), on a free port."""
 
     def __init__(self, binary, env, logfile):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        full = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        full.update(env)
-        full["LISTEN_ADDR"] = f"127.0.0.1:{self.port}"
-        self.log = open(logfile, "w")
-        self.proc = subprocess.Popen([binary, "serve"], env=full, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}; see {logfile}")
-            try:
-                if get(self.port, "/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server not ready within 60 s; see {logfile}")
-
-    def rss_mib(self):
-        return round(rss_kib(self.proc.pid) / 1024, 1)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-def get(port, path, headers=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        c.request("GET", path, headers=headers or {})
-        r = c.getresponse()
-        return r.status, r.read()
-    finally:
-        c.close()
+        super().__init__(binary, env, logfile, drop=("DATABASE_URL",))
 
 
 def oha(url, secs, conc, rate=None, headers=()):
-    """One oha run; requests/s, latency percentiles (ms) and status counts."""
-    cmd = ["oha", "-z", f"{secs}s", "-c", str(conc), "--no-tui", "--output-format", "json"]
-    if rate:
-        # Latency measured from when each request was due (no coordinated omission).
-        cmd += ["-q", str(rate), "--latency-correction"]
-    for h in headers:
-        cmd += ["-H", h]
-    out = json.loads(sh(cmd + [url]))
-    pct = out.get("latencyPercentiles", {})
-    ms = lambda k: round(pct[k] * 1000, 3) if pct.get(k) is not None else None
-    return {
-        "rps": round(out["summary"]["requestsPerSec"], 1),
-        "p50_ms": ms("p50"),
-        "p99_ms": ms("p99"),
-        "statuses": out.get("statusCodeDistribution", {}),
-        "requests": sum(out.get("statusCodeDistribution", {}).values()),
-        "errors": out.get("errorDistribution", {}),
-        "command": " ".join(cmd + [url]),
-    }
+    """One oha run; at a fixed rate, latency counts from when each request was due."""
+    return harness.oha(url, secs, conc, rate=rate, headers=headers, latency_correction=True)
 
 
 def pgbench(db_url, script, secs, conc, defines=()):
@@ -230,31 +164,6 @@ def wrk(url, script, secs, conc, threads, env, done_dir=None):
     res = json.loads(line[len("WRKJSON "):])
     res["command"] = " ".join(cmd)
     return res
-
-
-def presolve(binary, port, n, ua, path):
-    """Fetches n challenges as the bench client (127.0.0.1, User-Agent ua) and solves
-    each with `powboard pow solve`; writes "challenge token nonces" lines."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    challenges = []
-    for _ in range(n):
-        conn.request("GET", "/api/pow/challenge", headers={"User-Agent": ua})
-        r = conn.getresponse()
-        body = r.read()
-        if r.status != 200:
-            raise RuntimeError(f"challenge: HTTP {r.status} {body[:200]!r}")
-        challenges.append(body.decode())
-    conn.close()
-
-    def solve(js):
-        nonces = sh([binary, "pow", "solve", "--threads", "1", js]).strip()
-        ch = json.loads(js)
-        return f"{ch['challenge']} {ch['token']} {nonces}"
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-        lines = list(ex.map(solve, challenges))
-    Path(path).write_text("\n".join(lines) + "\n")
-    return len(lines)
 
 
 def require_tools():

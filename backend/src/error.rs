@@ -78,10 +78,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match &self {
-            Self::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
-            Self::Unavailable => tracing::warn!("answered 503: database unavailable or too slow"),
-            _ => {}
+        // A 503 is logged once, with its cause, where it arises (`From<sqlx::Error>`,
+        // the handler deadline).
+        if let Self::Internal(e) = &self {
+            tracing::error!(error = format!("{e:#}"), "internal error");
         }
         let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
         let mut res = (self.status(), Json(body)).into_response();
@@ -97,11 +97,28 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Database errors: an unreachable, overloaded or too slow database is a 503;
-/// anything else is a bug (500). Constraint names are mapped by the callers that
-/// expect them (see `listings::repo`).
+/// The constraints whose violation is the client's doing, and what it means: the
+/// one place where constraint names become API errors.
+fn constraint_error(constraint: &str) -> Option<ApiError> {
+    match constraint {
+        // The challenge was already spent with another listing.
+        "spent_challenges_pkey" => Some(ApiError::PowReplayed),
+        _ => None,
+    }
+}
+
+/// Database errors: a known constraint is the client's error (see
+/// `constraint_error`); an unreachable, overloaded or too slow database is a 503;
+/// anything else is a bug (500).
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        if let Some(mapped) = e
+            .as_database_error()
+            .and_then(|db| db.constraint())
+            .and_then(constraint_error)
+        {
+            return mapped;
+        }
         match &e {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed

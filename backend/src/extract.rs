@@ -2,7 +2,7 @@
 //! are plain text with other codes): JSON bodies and query strings.
 use axum::{
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, Query, Request},
+    extract::{FromRef, FromRequest, FromRequestParts, Query, Request},
     http::{header, request::Parts, StatusCode},
 };
 use serde::de::DeserializeOwned;
@@ -15,7 +15,12 @@ use crate::error::ApiError;
 /// expected fields (types use `deny_unknown_fields`).
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    BodyLimit: FromRef<S>,
+    T: DeserializeOwned,
+{
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -28,11 +33,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let limit = req
-            .extensions()
-            .get::<BodyLimit>()
-            .map(|l| l.0)
-            .unwrap_or(0);
+        let BodyLimit(limit) = BodyLimit::from_ref(state);
         let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
             if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(limit)
@@ -46,7 +47,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// The configured body limit, for the 413 message.
+/// `BODY_LIMIT_BYTES`: enforced on the write routes by `DefaultBodyLimit` (see
+/// `router`), named in the 413 message.
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit(pub usize);
 

@@ -11,20 +11,25 @@
 //! | any other `/api` path | client | JSON 404 `NOT_FOUND` (405 for a known path) |
 //! | `GET /healthz`, `GET /readyz` | none | `health` |
 //! | everything else | none | `spa` |
+use std::{sync::Arc, time::Duration};
+
 use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
-    middleware::{from_fn, from_fn_with_state},
+    middleware::from_fn_with_state,
     response::IntoResponse,
     routing::{any, get, post},
-    Extension, Router,
+    Router,
 };
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 
 use crate::{
     config::Config,
     error::ApiError,
-    extract::BodyLimit,
-    guards::{client, rate_limit, timeout},
+    guards::{
+        client,
+        rate_limit::{self, Budget},
+        timeout::{self, READ_TIMEOUT, WRITE_TIMEOUT},
+    },
     health, listings, pow, spa,
     state::AppState,
     stats,
@@ -32,31 +37,17 @@ use crate::{
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let budgets = &state.budgets;
-    let challenge = Router::new()
-        .route("/pow/challenge", get(pow::challenge))
-        .route_layer(from_fn(timeout::read_deadline))
-        .route_layer(from_fn_with_state(
-            budgets.challenge.clone(),
-            rate_limit::enforce,
-        ));
+    let challenge = Router::new().route("/pow/challenge", get(pow::challenge));
+    let challenge = guarded(challenge, &budgets.challenge, READ_TIMEOUT);
     let write = Router::new()
         .route("/listings", post(listings::create))
-        .route_layer(DefaultBodyLimit::max(config.body_limit_bytes))
-        .route_layer(Extension(BodyLimit(config.body_limit_bytes)))
-        .route_layer(from_fn(timeout::write_deadline))
-        .route_layer(from_fn_with_state(
-            budgets.write.clone(),
-            rate_limit::enforce,
-        ));
+        .route_layer(DefaultBodyLimit::max(state.body_limit.0));
+    let write = guarded(write, &budgets.write, WRITE_TIMEOUT);
     let read = Router::new()
         .route("/listings", get(listings::list))
         .route("/listings/count", get(stats::count))
-        .route("/stats/countries", get(stats::countries))
-        .route_layer(from_fn(timeout::read_deadline))
-        .route_layer(from_fn_with_state(
-            budgets.read.clone(),
-            rate_limit::enforce,
-        ));
+        .route("/stats/countries", get(stats::countries));
+    let read = guarded(read, &budgets.read, READ_TIMEOUT);
     let api = Router::new()
         .merge(challenge)
         .merge(write)
@@ -84,6 +75,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
         .merge(spa::router(&config.web_dir))
+}
+
+/// A group's guards around its own: its budget (outermost), then its handler deadline.
+fn guarded(routes: Router<AppState>, budget: &Arc<Budget>, deadline: Duration) -> Router<AppState> {
+    routes
+        .route_layer(from_fn_with_state(deadline, timeout::deadline))
+        .route_layer(from_fn_with_state(budget.clone(), rate_limit::enforce))
 }
 
 async fn api_not_found() -> ApiError {

@@ -12,6 +12,7 @@ use sqlx::PgPool;
 use crate::{
     client_ip::{ClientIpConfig, Clients},
     config::Config,
+    extract::BodyLimit,
     geoip::GeoIp,
     guards::rate_limit::Budgets,
     listings::{front_page::FrontPageCache, text::MaxBodyChars},
@@ -31,6 +32,7 @@ pub struct AppState {
     /// The first page of the newest listings, from memory (see `listings::front_page`).
     pub front_page: Arc<FrontPageCache>,
     pub max_body_chars: MaxBodyChars,
+    pub body_limit: BodyLimit,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             stats: Arc::new(StatsCache::default()),
             front_page: Arc::new(FrontPageCache::default()),
             max_body_chars: MaxBodyChars(config.max_body_chars as usize),
+            body_limit: BodyLimit(config.body_limit_bytes),
         })
     }
 }

@@ -1,18 +1,21 @@
 """Shared parts of `make resilience`: a private PostgreSQL cluster that the scenarios
 stop and start themselves (port RESILIENCE_PG_PORT, default 54339, data under
 .data/resilience-pg), the release server started with a scenario's environment, and
-small HTTP helpers. Standard library only; all traffic goes to 127.0.0.1."""
+small HTTP helpers; the server process, oha and pre-solving are the harness shared
+with the bench (scripts/harness.py). Standard library only; all traffic goes to
+127.0.0.1."""
 import http.client
 import json
 import os
-import re
-import signal
-import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import harness  # noqa: E402
+from harness import oha, real_errors  # noqa: E402,F401  (the scenarios import them from here)
 HERE = Path(__file__).resolve().parent
 BIN = os.environ.get("RESILIENCE_BIN", str(ROOT / "target/release/powboard"))
 OUT = Path(os.environ.get("RESILIENCE_OUT", str(ROOT / ".data/resilience-out")))
@@ -88,60 +91,16 @@ class Cluster:
         return url
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`powboard serve` on a free port with the scenario's settings."""
+class Server(harness.Server):
+    """`powboard serve` on a free port with the scenario's settings (over budgets off,
+    a tiny PoW and fixed secrets; none of the caller's RATE_, POW_ or DB_ settings)."""
 
     def __init__(self, name, db_url, wait=True, **env):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.logpath = OUT / f"{name}.log"
-        full = {k: v for k, v in os.environ.items() if not k.startswith(("RATE_", "POW_", "DB_"))}
-        full.update({"APP_ENV": "dev", "DATABASE_URL": db_url, "LISTEN_ADDR": f"127.0.0.1:{self.port}",
-                     "RUST_LOG": "info", "LOG_FORMAT": "json", "RATE_READ_MAX": "0", "RATE_WRITE_MAX": "0",
-                     "RATE_CHALLENGE_MAX": "0", "POW_DIFFICULTY": "4", "POW_SUBPUZZLES": "1",
-                     "POW_TTL_SECONDS": "600", "WEB_DIR": str(ROOT / "frontend/dist"), **SECRETS})
-        full.update(env)
-        self.log = open(self.logpath, "w")
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen([BIN, "serve"], env=full, stdout=self.log, stderr=subprocess.STDOUT)
-        if wait and not self.wait_ready(60):
-            self.stop()
-            raise RuntimeError(f"server not ready; see {self.logpath}")
-
-    def wait_ready(self, secs, path="/healthz"):
-        deadline = time.monotonic() + secs
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if request(self.port, "GET", path, timeout=2)[0] == 200:
-                    return True
-            except OSError:
-                pass
-            time.sleep(0.05)
-        return False
-
-    def rss_mib(self):
-        m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.proc.pid}/status").read_text())
-        return round(int(m[1]) / 1024, 1)
-
-    def logtext(self):
-        self.log.flush()
-        return self.logpath.read_text(errors="replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        full = {"APP_ENV": "dev", "DATABASE_URL": db_url, "RUST_LOG": "info", "LOG_FORMAT": "json",
+                "RATE_READ_MAX": "0", "RATE_WRITE_MAX": "0", "RATE_CHALLENGE_MAX": "0", "POW_DIFFICULTY": "4",
+                "POW_SUBPUZZLES": "1", "POW_TTL_SECONDS": "600", "WEB_DIR": str(ROOT / "frontend/dist"),
+                **SECRETS, **env}
+        super().__init__(BIN, full, OUT / f"{name}.log", drop=("RATE_", "POW_", "DB_"), wait=wait)
 
 
 def request(port, method, path, body=None, headers=None, timeout=10):
@@ -170,26 +129,8 @@ def error_code(data):
 
 
 def presolve(port, n, path):
-    """n challenges fetched as this client (127.0.0.1, UA) and solved by
-    `powboard pow solve`, one "challenge token nonces" line each (for wrk)."""
-    from concurrent.futures import ThreadPoolExecutor
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    chs = []
-    for _ in range(n):
-        conn.request("GET", "/api/pow/challenge", headers={"User-Agent": UA})
-        r = conn.getresponse()
-        chs.append(r.read().decode())
-        if r.status != 200:
-            raise RuntimeError(f"challenge: HTTP {r.status}")
-    conn.close()
-
-    def solve(js):
-        out = subprocess.run([BIN, "pow", "solve", "--threads", "1", js], check=True, capture_output=True, text=True)
-        ch = json.loads(js)
-        return f"{ch['challenge']} {ch['token']} {out.stdout.strip()}"
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-        Path(path).write_text("\n".join(ex.map(solve, chs)) + "\n")
+    """n tokens solved as this client (127.0.0.1, UA), one line each (for wrk)."""
+    harness.presolve(BIN, port, n, UA, path)
 
 
 def seed(cluster, db, n):
@@ -197,23 +138,3 @@ def seed(cluster, db, n):
     cluster.psql(db, f"""INSERT INTO listings (body, ip_hash, created_at)
         SELECT 'resilience listing ' || g || ' guitar bicycle', sha256(int8send(g % 100)),
                now() - g * interval '1 second' FROM generate_series(1, {n}) g""")
-
-
-def real_errors(oha_json):
-    """oha's error counts without "aborted due to deadline": the requests still in
-    flight when its -z duration ends, which oha drops itself."""
-    return {k: v for k, v in oha_json.get("errorDistribution", {}).items() if k != "aborted due to deadline"}
-
-
-def oha(url, secs, conc, rate=None, timeout=None):
-    cmd = ["oha", "-z", f"{secs}s", "-c", str(conc), "--no-tui", "--output-format", "json"]
-    if rate:
-        cmd += ["-q", str(rate)]
-    if timeout:
-        cmd += ["-t", f"{timeout}s"]
-    out = json.loads(subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout)
-    pct = out.get("latencyPercentiles", {})
-    return {"rps": out["summary"]["requestsPerSec"], "statuses": out.get("statusCodeDistribution", {}),
-            "errors": real_errors(out),
-            "p50_ms": round((pct.get("p50") or 0) * 1000, 2), "p99_ms": round((pct.get("p99") or 0) * 1000, 2),
-            "max_ms": round((out["summary"].get("slowest") or 0) * 1000, 1)}

@@ -3,22 +3,20 @@
 //! (tower-http's TimeoutLayer would answer 408, which blames the client).
 use std::time::Duration;
 
-use axum::{extract::Request, middleware::Next, response::IntoResponse, response::Response};
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::IntoResponse,
+    response::Response,
+};
 
 use crate::error::ApiError;
 
 pub const READ_TIMEOUT: Duration = Duration::from_secs(3);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub async fn read_deadline(req: Request, next: Next) -> Response {
-    deadline(READ_TIMEOUT, req, next).await
-}
-
-pub async fn write_deadline(req: Request, next: Next) -> Response {
-    deadline(WRITE_TIMEOUT, req, next).await
-}
-
-async fn deadline(limit: Duration, req: Request, next: Next) -> Response {
+/// The middleware: `from_fn_with_state(READ_TIMEOUT, deadline)` on a route group.
+pub async fn deadline(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => {

@@ -72,12 +72,7 @@ pub async fn insert(
     )
     .fetch_one(pool)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.constraint() == Some("spent_challenges_pkey") => {
-            ApiError::PowReplayed
-        }
-        _ => ApiError::from(e),
-    })
+    .map_err(ApiError::from)
 }
 
 /// Removes spent challenges whose tokens have expired (they are refused as expired
@@ -121,111 +116,156 @@ pub async fn list_with_window(
     p: &ListParams,
     window: i64,
 ) -> ApiResult<Vec<Listing>> {
-    // A cursor-less first page starts above every row.
-    let (after_at, after_id) = match p.cursor {
-        Some(c) => (c.created_at, c.id),
-        None => (
-            OffsetDateTime::from_unix_timestamp(253_402_300_799).expect("year 9999"),
-            i64::MAX,
-        ),
-    };
-    let fetch = p.limit + 1;
+    let page = Page::of(p);
     let country = p.country.as_ref().map(CountryCode::as_str);
-    let rows = match (&p.search, country) {
-        (None, None) => {
+    let Some(q) = &p.search else {
+        return newest(pool, &page, country).await;
+    };
+    let near = search_recent(pool, &page, q.as_str(), country, window).await?;
+    if near.len() as i64 >= page.fetch {
+        return Ok(near);
+    }
+    search_index(pool, &page, q.as_str(), country).await
+}
+
+/// Where a page starts (after the cursor's row) and how many rows it reads.
+struct Page {
+    after_at: OffsetDateTime,
+    after_id: i64,
+    fetch: i64,
+}
+
+impl Page {
+    fn of(p: &ListParams) -> Self {
+        // A cursor-less first page starts above every row.
+        let (after_at, after_id) = match p.cursor {
+            Some(c) => (c.created_at, c.id),
+            None => (
+                OffsetDateTime::from_unix_timestamp(253_402_300_799).expect("year 9999"),
+                i64::MAX,
+            ),
+        };
+        Self {
+            after_at,
+            after_id,
+            fetch: p.limit + 1,
+        }
+    }
+}
+
+/// No search: the keyset index, newest first (optionally one country).
+async fn newest(pool: &PgPool, page: &Page, country: Option<&str>) -> ApiResult<Vec<Listing>> {
+    let rows = match country {
+        None => {
             sqlx::query_as!(
                 Listing,
                 r#"SELECT id, body, created_at, country::text AS country FROM listings
                     WHERE NOT is_hidden AND (created_at, id) < ($1, $2)
                     ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                after_at,
-                after_id,
-                fetch
+                page.after_at,
+                page.after_id,
+                page.fetch
             )
             .fetch_all(pool)
             .await?
         }
-        (None, Some(cc)) => {
+        Some(cc) => {
             sqlx::query_as!(
                 Listing,
                 r#"SELECT id, body, created_at, country::text AS country FROM listings
                     WHERE NOT is_hidden AND country = $4 AND (created_at, id) < ($1, $2)
                     ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                after_at,
-                after_id,
-                fetch,
+                page.after_at,
+                page.after_id,
+                page.fetch,
                 cc
             )
             .fetch_all(pool)
             .await?
         }
-        (Some(q), country) => {
-            let near = match country {
-                None => {
-                    sqlx::query_as!(
-                        Listing,
-                        r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
+    };
+    Ok(rows)
+}
+
+/// A search's first step: filter at most `window` of the newest rows in keyset order.
+async fn search_recent(
+    pool: &PgPool,
+    page: &Page,
+    q: &str,
+    country: Option<&str>,
+    window: i64,
+) -> ApiResult<Vec<Listing>> {
+    let rows = match country {
+        None => {
+            sqlx::query_as!(
+                Listing,
+                r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
                              FROM (SELECT id, body, created_at, country::text AS country, search
                                      FROM listings
                                     WHERE NOT is_hidden AND (created_at, id) < ($1, $2)
                                     ORDER BY created_at DESC, id DESC LIMIT $5) recent
                             WHERE search @@ to_tsquery('simple', $4)
                             ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                        after_at,
-                        after_id,
-                        fetch,
-                        q.as_str(),
-                        window
-                    )
-                    .fetch_all(pool)
-                    .await?
-                }
-                Some(cc) => {
-                    sqlx::query_as!(
-                        Listing,
-                        r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
+                page.after_at,
+                page.after_id,
+                page.fetch,
+                q,
+                window
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        Some(cc) => {
+            sqlx::query_as!(
+                Listing,
+                r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
                              FROM (SELECT id, body, created_at, country::text AS country, search
                                      FROM listings
                                     WHERE NOT is_hidden AND country = $6 AND (created_at, id) < ($1, $2)
                                     ORDER BY created_at DESC, id DESC LIMIT $5) recent
                             WHERE search @@ to_tsquery('simple', $4)
                             ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                        after_at,
-                        after_id,
-                        fetch,
-                        q.as_str(),
-                        window,
-                        cc
-                    )
-                    .fetch_all(pool)
-                    .await?
-                }
-            };
-            if near.len() as i64 >= fetch {
-                return Ok(near);
-            }
-            // MATERIALIZED fences the matches off from the ORDER BY … LIMIT, so the
-            // planner cannot turn this back into the keyset walk. The country is only a
-            // filter on the GIN index's matches here, so one query serves both cases.
-            sqlx::query_as!(
-                Listing,
-                r#"WITH hits AS MATERIALIZED (
+                page.after_at,
+                page.after_id,
+                page.fetch,
+                q,
+                window,
+                cc
+            )
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(rows)
+}
+
+/// A search's second step, when the first found less than a page: the GIN index.
+/// MATERIALIZED fences the matches off from the ORDER BY … LIMIT, so the planner
+/// cannot turn this back into the keyset walk. The country is only a filter on the
+/// GIN index's matches here, so one query serves both cases.
+async fn search_index(
+    pool: &PgPool,
+    page: &Page,
+    q: &str,
+    country: Option<&str>,
+) -> ApiResult<Vec<Listing>> {
+    let rows = sqlx::query_as!(
+        Listing,
+        r#"WITH hits AS MATERIALIZED (
                        SELECT id, body, created_at, country::text AS country FROM listings
                         WHERE NOT is_hidden AND search @@ to_tsquery('simple', $4)
                           AND ($5::text IS NULL OR country = $5)
                           AND (created_at, id) < ($1, $2))
                    SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
                      FROM hits ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                after_at,
-                after_id,
-                fetch,
-                q.as_str(),
-                country
-            )
-            .fetch_all(pool)
-            .await?
-        }
-    };
+        page.after_at,
+        page.after_id,
+        page.fetch,
+        q,
+        country
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(rows)
 }
 

@@ -105,11 +105,21 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-fn user_agent(headers: &HeaderMap) -> &[u8] {
-    headers
+/// Runs `f` with what a token is bound to: this client's key and its User-Agent.
+fn with_binding<R>(
+    client: &ClientIdentity,
+    headers: &HeaderMap,
+    f: impl FnOnce(&Binding<'_>) -> R,
+) -> R {
+    let client_key = client.key.to_string();
+    let user_agent = headers
         .get(header::USER_AGENT)
         .map(HeaderValue::as_bytes)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    f(&Binding {
+        client_key: &client_key,
+        user_agent,
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -140,12 +150,9 @@ pub async fn challenge(
         difficulty,
         subpuzzles: pow.subpuzzles,
     };
-    let client_key = client.identity.key.to_string();
-    let binding = Binding {
-        client_key: &client_key,
-        user_agent: user_agent(&headers),
-    };
-    let token = token::issue(&pow.key, &challenge, &claims, &binding);
+    let token = with_binding(&client.identity, &headers, |binding| {
+        token::issue(&pow.key, &challenge, &claims, binding)
+    });
     let body = ChallengeResponse {
         challenge: URL_SAFE_NO_PAD.encode(challenge),
         difficulty: difficulty.bits(),
@@ -200,12 +207,10 @@ impl CheckedPow {
                 "X-PoW-Challenge must be 16 bytes in base64url without padding",
             ));
         }
-        let client_key = client.key.to_string();
-        let binding = Binding {
-            client_key: &client_key,
-            user_agent: user_agent(headers),
-        };
-        let claims = token::verify(key, token, &bytes, &binding).map_err(|e| match e {
+        let verified = with_binding(client, headers, |binding| {
+            token::verify(key, token, &bytes, binding)
+        });
+        let claims = verified.map_err(|e| match e {
             token::TokenError::Malformed => ApiError::PowInvalid("X-PoW-Token is malformed"),
             token::TokenError::BadMac => {
                 ApiError::PowInvalid("X-PoW-Token does not match this challenge, client or browser")

@@ -26,9 +26,15 @@ pub fn threshold(difficulty: f64, subpuzzles: u8) -> u64 {
     }
 }
 
-/// Expected hashes in all for a threshold and k sub-puzzles.
-pub fn expected_hashes(threshold: u64, subpuzzles: u8) -> f64 {
-    f64::from(subpuzzles) * 18_446_744_073_709_551_616.0 / (threshold.max(1) as f64)
+/// A canonical decimal number: 1..=`max_digits` ASCII digits without a leading zero
+/// (`0` itself is fine). Nonces and the token's integer fields are held to it, so each
+/// value has exactly one accepted text.
+#[inline]
+pub fn is_canonical_decimal(s: &str, max_digits: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max_digits
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (s == "0" || !s.starts_with('0'))
 }
 
 fn compress(challenge: &[u8; CHALLENGE_LEN], index: u8, nonce: &[u8]) -> [u32; 8] {
@@ -77,11 +83,7 @@ impl NonceList {
         let mut count = 0usize;
         for n in header.split(',') {
             count += 1;
-            let canonical = !n.is_empty()
-                && n.len() <= MAX_NONCE_DIGITS
-                && n.bytes().all(|b| b.is_ascii_digit())
-                && (n == "0" || !n.starts_with('0'));
-            if !canonical {
+            if !is_canonical_decimal(n, MAX_NONCE_DIGITS) {
                 return Err(
                     "each nonce must be a decimal number without leading zeros, at most 20 digits",
                 );

@@ -8,7 +8,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::puzzle::CHALLENGE_LEN;
+use super::puzzle::{is_canonical_decimal, CHALLENGE_LEN};
 use crate::secrets::SecretKey;
 
 const VERSION: &str = "v1";
@@ -36,9 +36,11 @@ impl Difficulty {
             Some((i, f)) => (i, Some(f)),
             None => (s, None),
         };
-        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-        let int_ok = digits(int) && int.len() <= 2 && (int == "0" || !int.starts_with('0'));
-        let frac_ok = frac.is_none_or(|f| digits(f) && f.len() <= 2 && !f.ends_with('0'));
+        let int_ok = is_canonical_decimal(int, 2);
+        // The fraction: one or two digits without a trailing zero (`22.50` is `22.5`).
+        let frac_ok = frac.is_none_or(|f| {
+            (1..=2).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()) && !f.ends_with('0')
+        });
         if !(int_ok && frac_ok) {
             return None;
         }
@@ -144,13 +146,7 @@ pub fn verify(
     ) else {
         return Err(TokenError::Malformed);
     };
-    let canonical_int = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 20
-            && s.bytes().all(|b| b.is_ascii_digit())
-            && (s == "0" || !s.starts_with('0'))
-    };
-    if !canonical_int(exp) || !canonical_int(k) || tag.len() != MAC_B64_LEN {
+    if !is_canonical_decimal(exp, 20) || !is_canonical_decimal(k, 20) || tag.len() != MAC_B64_LEN {
         return Err(TokenError::Malformed);
     }
     let claims = Claims {

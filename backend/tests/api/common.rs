@@ -17,6 +17,15 @@ pub const POW_KEY: [u8; 32] = [0x11; 32];
 pub const IP_SALT: [u8; 32] = [0x22; 32];
 pub const UA: &str = "powboard-tests/1";
 
+/// A solved proof of work: the values of `X-PoW-Challenge`, `X-PoW-Token` and
+/// `X-PoW-Nonce`.
+#[derive(Clone, Debug)]
+pub struct Proof {
+    pub challenge: String,
+    pub token: String,
+    pub nonces: String,
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
@@ -97,13 +106,13 @@ impl TestApp {
         self.challenge_with(HeaderMap::new()).await
     }
 
-    /// A solved challenge: (challenge, token, nonces).
-    pub async fn solved_with(&self, headers: HeaderMap) -> (String, String, String) {
+    /// A challenge fetched with `headers`, solved.
+    pub async fn solved_with(&self, headers: HeaderMap) -> Proof {
         let ch = self.challenge_with(headers).await;
         solve(&ch)
     }
 
-    pub async fn solved(&self) -> (String, String, String) {
+    pub async fn solved(&self) -> Proof {
         self.solved_with(HeaderMap::new()).await
     }
 
@@ -122,12 +131,7 @@ impl TestApp {
         .await
     }
 
-    pub async fn post_solved(
-        &self,
-        json: &str,
-        pow: &(String, String, String),
-        headers: HeaderMap,
-    ) -> Response {
+    pub async fn post_solved(&self, json: &str, pow: &Proof, headers: HeaderMap) -> Response {
         self.post_request(pow)
             .headers(headers)
             .header("content-type", "application/json")
@@ -139,12 +143,12 @@ impl TestApp {
 
     /// `POST /api/listings` carrying a solved proof of work; the caller adds the
     /// content type and the body.
-    pub fn post_request(&self, pow: &(String, String, String)) -> RequestBuilder {
+    pub fn post_request(&self, pow: &Proof) -> RequestBuilder {
         self.http
             .post(self.url("/api/listings"))
-            .header("x-pow-challenge", &pow.0)
-            .header("x-pow-token", &pow.1)
-            .header("x-pow-nonce", &pow.2)
+            .header("x-pow-challenge", &pow.challenge)
+            .header("x-pow-token", &pow.token)
+            .header("x-pow-nonce", &pow.nonces)
     }
 
     pub async fn listing_count(&self) -> i64 {
@@ -161,10 +165,14 @@ impl TestApp {
     }
 }
 
-pub fn solve(ch: &ChallengeResponse) -> (String, String, String) {
+pub fn solve(ch: &ChallengeResponse) -> Proof {
     let json = serde_json::to_string(ch).unwrap();
     let (_, nonces) = powboard::cli::solve(&json, 2).unwrap();
-    (ch.challenge.clone(), ch.token.clone(), nonces)
+    Proof {
+        challenge: ch.challenge.clone(),
+        token: ch.token.clone(),
+        nonces,
+    }
 }
 
 /// The bodies of a page of listings, in order.

@@ -3,7 +3,7 @@
 use crate::common;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use common::{error_code, TestApp, POW_KEY};
+use common::{error_code, Proof, TestApp, POW_KEY};
 use powboard::pow::token::{self, Binding, Claims, Difficulty};
 use reqwest::header::HeaderMap;
 use serde_json::json;
@@ -32,25 +32,30 @@ async fn missing_or_malformed_pow_is_refused_before_any_work(pool: PgPool) {
         .unwrap();
     assert_eq!(error_code(res).await, (400, "POW_REQUIRED".to_owned()));
 
-    let (ch, tok, nonces) = app.solved().await;
-    let k = nonces.split(',').count();
+    let good = app.solved().await;
+    let k = good.nonces.split(',').count();
+    let nonces = |nonces: String| Proof {
+        nonces,
+        ..good.clone()
+    };
     let bad = [
-        (ch.clone(), tok.clone(), "1".to_owned()), // too few nonces
-        (ch.clone(), tok.clone(), format!("{nonces},1")), // too many
-        (ch.clone(), tok.clone(), vec!["01"; k].join(",")), // leading zeros
-        (
-            ch.clone(),
-            tok.clone(),
-            vec!["123456789012345678901"; k].join(","),
-        ), // 21 digits
-        (ch.clone(), tok.clone(), vec!["-1"; k].join(",")),
-        (ch.clone(), "v1:garbage".to_owned(), nonces.clone()),
-        ("short".to_owned(), tok.clone(), nonces.clone()),
-        (
-            URL_SAFE_NO_PAD.encode([9u8; 16]),
-            tok.clone(),
-            nonces.clone(),
-        ), // another challenge
+        nonces("1".to_owned()),                             // too few nonces
+        nonces(format!("{},1", good.nonces)),               // too many
+        nonces(vec!["01"; k].join(",")),                    // leading zeros
+        nonces(vec!["123456789012345678901"; k].join(",")), // 21 digits
+        nonces(vec!["-1"; k].join(",")),
+        Proof {
+            token: "v1:garbage".to_owned(),
+            ..good.clone()
+        },
+        Proof {
+            challenge: "short".to_owned(),
+            ..good.clone()
+        },
+        Proof {
+            challenge: URL_SAFE_NO_PAD.encode([9u8; 16]),
+            ..good.clone()
+        }, // another challenge
     ];
     for pow in &bad {
         let res = app.post_solved(&body("x"), pow, HeaderMap::new()).await;
@@ -74,25 +79,23 @@ async fn wrong_nonces_are_invalid(pool: PgPool) {
         .try_into()
         .unwrap();
     // Find a nonce that fails sub-puzzle 0 and use the real solution elsewhere.
-    let (c, t, nonces) = common::solve(&ch);
+    let pow = common::solve(&ch);
     let failing = (0u64..)
         .find(|n| {
             powboard::pow::puzzle::prefix_u64(&bytes, 0, n.to_string().as_bytes()) >= threshold
         })
         .unwrap();
-    let mut parts: Vec<String> = nonces.split(',').map(str::to_owned).collect();
+    let mut parts: Vec<String> = pow.nonces.split(',').map(str::to_owned).collect();
     parts[0] = failing.to_string();
-    let res = app
-        .post_solved(
-            &body("x"),
-            &(c.clone(), t.clone(), parts.join(",")),
-            HeaderMap::new(),
-        )
-        .await;
+    let wrong = Proof {
+        nonces: parts.join(","),
+        ..pow.clone()
+    };
+    let res = app.post_solved(&body("x"), &wrong, HeaderMap::new()).await;
     assert_eq!(error_code(res).await, (403, "POW_INVALID".to_owned()));
     // The failed attempt did not spend the challenge.
     assert_eq!(
-        app.post_solved(&body("x"), &(c, t, nonces), HeaderMap::new())
+        app.post_solved(&body("x"), &pow, HeaderMap::new())
             .await
             .status(),
         201
@@ -127,15 +130,14 @@ async fn tokens_are_bound_to_client_key_user_agent_expiry_and_difficulty(pool: P
     assert_eq!(error_code(res).await, (403, "POW_INVALID".to_owned()));
 
     // An edited difficulty in the token.
-    let (c, t, n) = app.solved_with(xff("198.51.100.1")).await;
-    let edited = t.replacen(":6:", ":1:", 1);
-    assert_ne!(edited, t);
+    let pow = app.solved_with(xff("198.51.100.1")).await;
+    let edited = Proof {
+        token: pow.token.replacen(":6:", ":1:", 1),
+        ..pow.clone()
+    };
+    assert_ne!(edited.token, pow.token);
     let res = app
-        .post_solved(
-            &body("x"),
-            &(c.clone(), edited, n.clone()),
-            xff("198.51.100.1"),
-        )
+        .post_solved(&body("x"), &edited, xff("198.51.100.1"))
         .await;
     assert_eq!(error_code(res).await, (403, "POW_INVALID".to_owned()));
 
@@ -144,7 +146,11 @@ async fn tokens_are_bound_to_client_key_user_agent_expiry_and_difficulty(pool: P
         .unwrap()
         .pow_key;
     assert_eq!(key.expose(), POW_KEY);
-    let bytes: [u8; 16] = URL_SAFE_NO_PAD.decode(&c).unwrap().try_into().unwrap();
+    let bytes: [u8; 16] = URL_SAFE_NO_PAD
+        .decode(&pow.challenge)
+        .unwrap()
+        .try_into()
+        .unwrap();
     let claims = Claims {
         expires_at: powboard::pow::unix_now() - 1,
         difficulty: Difficulty::new(6.0),
@@ -154,9 +160,12 @@ async fn tokens_are_bound_to_client_key_user_agent_expiry_and_difficulty(pool: P
         client_key: "198.51.100.1/32",
         user_agent: common::UA.as_bytes(),
     };
-    let expired = token::issue(&key, &bytes, &claims, &binding);
+    let expired = Proof {
+        token: token::issue(&key, &bytes, &claims, &binding),
+        ..pow
+    };
     let res = app
-        .post_solved(&body("x"), &(c, expired, n), xff("198.51.100.1"))
+        .post_solved(&body("x"), &expired, xff("198.51.100.1"))
         .await;
     assert_eq!(error_code(res).await, (403, "POW_EXPIRED".to_owned()));
     assert_eq!(app.listing_count().await, 1);
