@@ -204,13 +204,16 @@ async fn a_challenges_lifetime_grows_with_its_difficulty(pool: PgPool) {
     // The expiry is under the MAC: a token whose expiry was pushed out is refused.
     let ch = app.challenge().await;
     let pow = common::solve(&ch);
-    let parts: Vec<&str> = pow.1.split(':').collect();
+    let parts: Vec<&str> = pow.token.split(':').collect();
     let later = (parts[1].parse::<u64>().unwrap() + 1000).to_string();
     let forged = [parts[0], &later, parts[2], parts[3], parts[4]].join(":");
     let res = app
         .post_solved(
             r#"{"body":"forged"}"#,
-            &(pow.0.clone(), forged, pow.2.clone()),
+            &common::Proof {
+                token: forged,
+                ..pow.clone()
+            },
             HeaderMap::new(),
         )
         .await;
