@@ -10,6 +10,8 @@ export SQLX_OFFLINE ?= true
 CARGO ?= cargo
 BIN := target/release/powboard
 LISTEN_ADDR ?= 127.0.0.1:8080
+# The private Prometheus endpoint of `make run` (METRICS_ADDR= turns it off).
+METRICS_ADDR ?= 127.0.0.1:9464
 
 .PHONY: help run release server-deps test rust-check rust-test sqlx-prepare sqlx-check db-url psql-local \
 	hide unhide clean
@@ -19,9 +21,10 @@ help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
 ## run: build the SPA and the server, start the board on http://127.0.0.1:8080
-##      (against DATABASE_URL if set, else a private PostgreSQL cluster under .data/)
+##      (against DATABASE_URL if set, else a private PostgreSQL cluster under .data/),
+##      metrics on http://127.0.0.1:9464/metrics
 run: frontend-build release
-	@scripts/dev-env.sh exec $(BIN) serve
+	@METRICS_ADDR=$(METRICS_ADDR) scripts/dev-env.sh exec $(BIN) serve
 
 ## release: the optimized server binary (target/release/powboard)
 release: server-deps
@@ -52,6 +55,7 @@ sqlx-check: sqlx-prepare
 ## rust-test: the server's unit and integration tests against a real PostgreSQL
 rust-test: release geoip-test-deps
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
+	@command -v promtool >/dev/null || scripts/apt-install.sh prometheus
 	scripts/dev-env.sh exec $(CARGO) nextest run --release --locked --no-fail-fast
 
 ## sqlx-prepare: refresh .sqlx/ (the compile-time query metadata) after changing SQL

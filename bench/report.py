@@ -23,6 +23,9 @@ def targets(r):
     add(f"count p99 at {r['count']['rate']} req/s (ms)", p99, f"<= {COUNT_P99_MS_TARGET}", p99 is not None and p99 <= COUNT_P99_MS_TARGET)
     idle = r["memory"]["idle_mib"]
     add("RSS idle (MiB)", idle, f"<= {IDLE_MIB_TARGET}", idle <= IDLE_MIB_TARGET)
+    if r.get("metrics"):
+        cost = r["metrics"]["worst_cost_us"]
+        add("metrics on - off: server CPU per request (µs, worst route)", cost, "<= 2", cost <= 2.0)
     s = r["spray"]
     add(f"spray of {s['keys']} keys: RSS growth per key (bytes), server still serving",
         s["bytes_per_key"], f"<= {SPRAY_BYTES_PER_KEY_BUDGET} and 200 after",
@@ -93,11 +96,25 @@ def markdown(r):
           f"default RATE_MAX_TRACKED_CLIENTS) on a fresh server: {sp['rss_before_mib']} → **{sp['rss_after_mib']} MiB** "
           f"({sp['bytes_per_key']} bytes per key) in {sp['elapsed_s']} s; {sp['wrk']['ok']} answered 200, "
           f"{sp['wrk']['refused']} 429, {sp['wrk']['other']} other; afterwards the server answered "
-          f"{sp['status_after_spray']}", "", "## Commands", ""]
+          f"{sp['status_after_spray']}", ""]
+    if r.get("metrics"):
+        me = r["metrics"]
+        L += ["## Cost of the metrics", "",
+              f"Server CPU per answered request (µs), median of {me['rounds']} alternating rounds of "
+              f"{me['secs']} s at concurrency {me['conc']}, one server with `METRICS_ADDR` set and one without, "
+              "same database, same run:", "",
+              "| route | metrics off | metrics on | cost |", "| --- | --- | --- | --- |"]
+        for route, v in me["routes"].items():
+            L.append(f"| `GET {route}` | {v['off_us']} | {v['on_us']} | **{v['cost_us']}** |")
+        L += ["", f"The exposition after the run: {me['scrape']['series']} series, {me['scrape']['bytes']} bytes "
+              f"(HTTP {me['scrape']['status']}).", ""]
+    L += ["## Commands", ""]
     cmds = [v[side]["command"] for v in r["reads"].values() for side in ("pgbench", "http", "half_load")]
     cmds += [v["command"] for v in r.get("rare_search", {}).values()]
     cmds += [w["pgbench"]["command"], w["http"]["command"], c["full"]["command"], c["half_load"]["command"], c["fixed_rate"]["command"],
              r["healthz"]["command"], r["challenge"]["command"], sp["wrk"]["command"]]
+    if r.get("metrics"):
+        cmds.append(r["metrics"]["command"])
     L += ["```"] + cmds + ["```", "", "Server settings: `" + " ".join(f"{k}={v}" for k, v in s["server"].items()) + "`",
           "(plus fixed dev secrets and the bench database URL). Raw figures: `bench/report.json`.", ""]
     return "\n".join(L)

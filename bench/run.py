@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lib  # noqa: E402
+import metrics_cost  # noqa: E402
 import report  # noqa: E402
 
 SECS = int(os.environ.get("BENCH_SECS", "10"))
@@ -21,6 +22,9 @@ CONC = int(os.environ.get("BENCH_CONC", "16"))
 WORD = os.environ.get("BENCH_WORD", "guitar")
 COUNT_RATE = int(os.environ.get("BENCH_COUNT_RATE", "1000"))
 SPRAY_KEYS = int(os.environ.get("BENCH_SPRAY_KEYS", "1000000"))
+# Metrics on vs off: alternating rounds of METRICS_SECS each (see metrics_cost.py).
+METRICS_ROUNDS = int(os.environ.get("BENCH_METRICS_ROUNDS", "3"))
+METRICS_SECS = int(os.environ.get("BENCH_METRICS_SECS", "5"))
 BIN = os.environ.get("BENCH_BIN", str(lib.ROOT / "target/release/powboard"))
 OUT = Path(os.environ.get("BENCH_OUT", str(lib.BENCH / "out")))
 UA = "powboard-bench/1"
@@ -143,6 +147,8 @@ def main():
     finally:
         srv.stop()
     res["memory"] = mem
+    lib.log(f"metrics: server CPU per request, metrics off vs on, {METRICS_ROUNDS} alternating rounds")
+    res["metrics"] = metrics_cost.run(BIN, server_env(db), METRICS_SECS, CONC, METRICS_ROUNDS, OUT)
     res["spray"] = spray(db)
     res["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     res["targets"] = report.targets(res)

@@ -9,11 +9,15 @@ use anyhow::Context;
 use sqlx::PgPool;
 use tokio::{net::TcpListener, task::JoinHandle};
 
-use crate::{config::Config, db, router, secrets::Secrets, server, state::AppState, upkeep};
+use crate::{
+    config::Config, db, metrics, router, secrets::Secrets, server, state::AppState, upkeep,
+};
 
 /// A built application: its state made and its port bound, not yet serving.
 pub struct Application {
     listener: TcpListener,
+    /// The private metrics listener (`METRICS_ADDR`), when set.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     config: Config,
 }
@@ -36,8 +40,17 @@ impl Application {
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen_addr))?;
+        let metrics_listener = match config.metrics_addr.0 {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on METRICS_ADDR {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             config,
         })
@@ -47,13 +60,28 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
+    /// Where `GET /metrics` is served, when metrics are on.
+    pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        Ok(self
+            .metrics_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?)
+    }
+
     /// Serves until `shutdown` resolves, then lets in-flight requests finish for up
     /// to `SHUTDOWN_GRACE_SECS` before returning.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let upkeep = upkeep::spawn(&self.state);
+        let mut upkeep = upkeep::spawn(&self.state);
+        if let Some(l) = self.metrics_listener {
+            upkeep.push(tokio::spawn(metrics::endpoint::serve(
+                l,
+                self.state.clone(),
+            )));
+        }
         let app = router::router(self.state, &self.config);
         server::serve(
             self.listener,
@@ -91,6 +119,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (env, pow, difficulty) = (config.app_env, config.pow_enable, config.pow_difficulty);
     let app = Application::build(config, None).await?;
     tracing::info!(addr = %app.local_addr()?, env = ?env, pow, difficulty, "powboard listening");
+    if let Some(addr) = app.metrics_addr()? {
+        tracing::info!(%addr, "metrics on GET /metrics");
+    }
     app.run_until(shutdown_signal()).await?;
     tracing::info!("powboard stopped");
     Ok(())
@@ -99,6 +130,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 /// A running server for tests: its address and a switch that starts the shutdown.
 pub struct Spawned {
     pub addr: SocketAddr,
+    pub metrics_addr: Option<SocketAddr>,
     pub shutdown: tokio::sync::oneshot::Sender<()>,
     pub handle: JoinHandle<anyhow::Result<()>>,
 }
@@ -108,12 +140,14 @@ pub async fn spawn(mut config: Config, pool: PgPool) -> anyhow::Result<Spawned> 
     config.listen_addr = SocketAddr::from(([127, 0, 0, 1], 0));
     let app = Application::build(config, Some(pool)).await?;
     let addr = app.local_addr()?;
+    let metrics_addr = app.metrics_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
     Ok(Spawned {
         addr,
+        metrics_addr,
         shutdown: tx,
         handle,
     })

@@ -205,6 +205,27 @@ pub struct Config {
     /// Log format (default: pretty in dev, json in prod); filter with RUST_LOG.
     #[arg(long, env = "LOG_FORMAT", value_enum, global = true)]
     pub log_format: Option<LogFormat>,
+    /// Private address of the Prometheus endpoint (GET /metrics); empty = off. Never
+    /// the public port, never proxied.
+    #[arg(long, env = "METRICS_ADDR", default_value = "")]
+    pub metrics_addr: MetricsAddr,
+}
+
+/// `METRICS_ADDR`: a socket address, or empty for no metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MetricsAddr(pub Option<SocketAddr>);
+
+impl std::str::FromStr for MetricsAddr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(Self(None));
+        }
+        s.parse()
+            .map(|a| Self(Some(a)))
+            .map_err(|_| format!("not an address with a port (e.g. 127.0.0.1:9464): {s:?}"))
+    }
 }
 
 /// A trusted proxy network; an empty item (the default) is skipped.
@@ -274,6 +295,15 @@ impl Config {
             "BODY_LIMIT_BYTES must be at least 64"
         );
         anyhow::ensure!(self.db_pool_max >= 1, "DB_POOL_MAX must be at least 1");
+        if let Some(m) = self.metrics_addr.0 {
+            // The same port on another address of this host would still be the public
+            // port for whoever reaches that address; 0 (tests) picks a free one.
+            anyhow::ensure!(
+                m.port() == 0 || m.port() != self.listen_addr.port(),
+                "METRICS_ADDR must not use the public port of LISTEN_ADDR ({})",
+                self.listen_addr.port()
+            );
+        }
         Ok(())
     }
 }

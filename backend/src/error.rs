@@ -34,6 +34,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("the service is temporarily unavailable; retry shortly")]
     Unavailable,
+    /// `Unavailable` because no pool connection came in time (counted by the metrics).
+    #[error("the service is temporarily unavailable; retry shortly")]
+    PoolTimedOut,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -51,7 +54,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            Self::Unavailable => "UNAVAILABLE",
+            Self::Unavailable | Self::PoolTimedOut => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -66,7 +69,7 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::PoolTimedOut => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,9 +92,12 @@ impl IntoResponse for ApiError {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
-        if matches!(self, Self::Unavailable) {
+        if matches!(self, Self::Unavailable | Self::PoolTimedOut) {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        if matches!(self, Self::PoolTimedOut) {
+            res.extensions_mut().insert(DbPoolTimedOut);
         }
         res
     }
@@ -120,10 +126,11 @@ impl From<sqlx::Error> for ApiError {
             return mapped;
         }
         match &e {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => {
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::PoolTimedOut
+            }
+            sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::Unavailable
             }
@@ -158,6 +165,11 @@ fn is_transient(code: Option<&str>) -> bool {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A response extension: this 503 came from the pool's acquire timeout (read by the
+/// metrics layer; extensions never reach the client).
+#[derive(Clone, Copy, Debug)]
+pub struct DbPoolTimedOut;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +196,7 @@ mod tests {
                 "UNSUPPORTED_MEDIA_TYPE",
             ),
             (ApiError::Unavailable, 503, "UNAVAILABLE"),
+            (ApiError::PoolTimedOut, 503, "UNAVAILABLE"),
             (
                 ApiError::Internal(anyhow::anyhow!("secret detail")),
                 500,

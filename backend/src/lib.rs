@@ -18,6 +18,7 @@ pub mod guards;
 pub mod health;
 pub mod limiter;
 pub mod listings;
+pub mod metrics;
 pub mod moderation;
 pub mod notify;
 pub mod pow;

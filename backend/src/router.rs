@@ -55,7 +55,8 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clients.clone(), client::identify));
-    Router::new()
+    let metrics = state.metrics.clone();
+    let app = Router::new()
         .nest("/api", api)
         // The nested fallback covers `/api` and `/api/{*rest}`; a catch-all never
         // matches an empty tail, so `/api/` is named here.
@@ -74,7 +75,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
-        .merge(spa::router(&config.web_dir))
+        .merge(spa::router(&config.web_dir));
+    // Outermost, over the web UI too; absent when metrics are off (no cost at all).
+    match metrics.is_enabled() {
+        true => app.layer(from_fn_with_state(metrics, crate::metrics::http::track)),
+        false => app,
+    }
 }
 
 /// A group's guards around its own: its budget (outermost), then its handler deadline.

@@ -16,6 +16,7 @@ use crate::{
     geoip::GeoIp,
     guards::rate_limit::Budgets,
     listings::{front_page::FrontPageCache, text::MaxBodyChars},
+    metrics::Metrics,
     pow::PowSettings,
     secrets::Secrets,
     stats::StatsCache,
@@ -33,6 +34,7 @@ pub struct AppState {
     pub front_page: Arc<FrontPageCache>,
     pub max_body_chars: MaxBodyChars,
     pub body_limit: BodyLimit,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             v4_prefix: config.ipv4_prefix_len,
             v6_prefix: config.ipv6_prefix_len,
         };
+        let metrics = Metrics::new(config.metrics_addr.0.is_some());
         Ok(Self {
             pool,
             clients: Arc::new(Clients::new(
@@ -50,11 +53,12 @@ impl AppState {
                 open_geoip(config)?,
             )),
             pow: Arc::new(PowSettings::from_config(config, secrets.pow_key)),
-            budgets: Budgets::from_config(config),
+            budgets: Budgets::from_config(config, &metrics),
             stats: Arc::new(StatsCache::default()),
             front_page: Arc::new(FrontPageCache::default()),
             max_body_chars: MaxBodyChars(config.max_body_chars as usize),
             body_limit: BodyLimit(config.body_limit_bytes),
+            metrics,
         })
     }
 }

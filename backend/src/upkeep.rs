@@ -46,5 +46,16 @@ pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
         stats.invalidate();
         front_page.invalidate();
     }));
-    vec![sweep, purge, coherence]
+    let mut tasks = vec![sweep, purge, coherence];
+    if state.metrics.is_enabled() {
+        let metrics = state.metrics.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.upkeep();
+            }
+        }));
+    }
+    tasks
 }

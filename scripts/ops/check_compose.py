@@ -72,7 +72,19 @@ papp = prod["services"]["app"]
 check("prod: both services restart unless-stopped",
       all(s.get("restart") == "unless-stopped" for s in prod["services"].values()))
 check("prod: the app publishes no port (Caddy is the only way in)", "ports" not in papp)
-check("prod: the app is on db_net and edge_net", sorted(papp["networks"]) == ["db_net", "edge_net"])
+check("prod: the app is on db_net, edge_net and metrics_net",
+      sorted(papp["networks"]) == ["db_net", "edge_net", "metrics_net"])
+metrics_net = prod["networks"]["metrics_net"]
+check("prod: metrics_net is internal", metrics_net.get("internal") is True)
+m_subnet = ipaddress.ip_network(penv["METRICS_SUBNET"])
+m_ip = ipaddress.ip_address(penv["METRICS_IP"])
+check("prod: the app's fixed metrics address is inside METRICS_SUBNET",
+      m_ip in m_subnet and "METRICS_IP" in str(papp["networks"]["metrics_net"]["ipv4_address"])
+      and "METRICS_SUBNET" in str(metrics_net["ipam"]["config"][0]["subnet"]))
+check("prod: METRICS_ADDR is that address (never 0.0.0.0) and not the public port",
+      papp["environment"]["METRICS_ADDR"] == "${METRICS_IP:?set in prod/.env}:${METRICS_PORT:?set in prod/.env}"
+      and penv["METRICS_PORT"] != penv.get("LISTEN_ADDR", "").rsplit(":", 1)[-1]
+      and "METRICS_ADDR" not in penv)
 check("prod: edge_net is external", prod["networks"]["edge_net"].get("external") is True)
 check("prod: the app runs read-only without capabilities",
       papp.get("read_only") is True and papp.get("cap_drop") == ["ALL"])
@@ -91,6 +103,9 @@ check("caddy: dynamic addresses (EDGE_IP_RANGE) can never take Caddy's",
       ip_range.subnet_of(subnet) and caddy_ip not in ip_range)
 check("caddy: the container joins edge_net at CADDY_EDGE_IP",
       "CADDY_EDGE_IP" in str(caddy["services"]["caddy"]["networks"]["edge_net"]["ipv4_address"]))
+check("caddy never joins the metrics network, nor overlaps its subnet",
+      set(caddy["services"]["caddy"]["networks"]) == {"edge_net"}
+      and not m_subnet.overlaps(subnet))
 check("caddy and prod name the same edge network",
       cenv["EDGE_NET"] == prod["networks"]["edge_net"]["name"]
       and caddy["networks"]["edge_net"].get("external") is True)

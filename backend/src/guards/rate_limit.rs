@@ -20,6 +20,7 @@ use crate::{
     config::Config,
     error::ApiError,
     limiter::{Decision, LimiterConfig, RateStore},
+    metrics::{BudgetMetrics, Metrics},
 };
 
 /// One named budget: N requests per window W per client key.
@@ -29,10 +30,21 @@ pub struct Budget {
     /// carry no RateLimit fields.
     store: Option<RateStore>,
     policy: HeaderValue,
+    metrics: BudgetMetrics,
 }
 
 impl Budget {
     pub fn new(name: &'static str, max: u32, window_secs: u64, max_tracked: usize) -> Self {
+        Self::with_metrics(name, max, window_secs, max_tracked, &Metrics::disabled())
+    }
+
+    pub fn with_metrics(
+        name: &'static str,
+        max: u32,
+        window_secs: u64,
+        max_tracked: usize,
+        metrics: &Metrics,
+    ) -> Self {
         let window = Duration::from_secs(window_secs);
         let store = (max > 0).then(|| {
             RateStore::memory(LimiterConfig {
@@ -47,6 +59,15 @@ impl Budget {
             name,
             store,
             policy,
+            metrics: metrics.budget(name),
+        }
+    }
+
+    /// Copies the store's own figures into the gauges (at scrape time).
+    pub fn sample_metrics(&self) {
+        if let Some(store) = &self.store {
+            self.metrics.tracked_keys.set(store.tracked() as f64);
+            self.metrics.table_full.absolute(store.table_full_events());
         }
     }
 
@@ -116,10 +137,17 @@ pub struct Budgets {
 }
 
 impl Budgets {
-    pub fn from_config(c: &Config) -> Self {
+    pub fn from_config(c: &Config, metrics: &Metrics) -> Self {
         let tracked = usize::try_from(c.rate_max_tracked_clients).unwrap_or(usize::MAX);
-        let budget =
-            |name, max, window_secs| Arc::new(Budget::new(name, max, window_secs, tracked));
+        let budget = |name, max, window_secs| {
+            Arc::new(Budget::with_metrics(
+                name,
+                max,
+                window_secs,
+                tracked,
+                metrics,
+            ))
+        };
         Self {
             read: budget("read", c.rate_read_max, c.rate_read_window_secs),
             write: budget("write", c.rate_write_max, c.rate_write_window_secs),
@@ -157,6 +185,7 @@ pub async fn enforce(
             res
         }
         Decision::Limited { retry_after, .. } => {
+            budget.metrics.refused.increment(1);
             tracing::info!(budget = budget.name, client = %client.key, retry_after_ms = retry_after.as_millis() as u64, "rate limited");
             let mut res = ApiError::RateLimited {
                 retry_after_secs: ceil_secs(retry_after),

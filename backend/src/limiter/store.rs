@@ -54,6 +54,13 @@ impl RateStore {
             Self::Memory(table) => table.tracked(),
         }
     }
+
+    /// New clients so far that found this process's table at its bound.
+    pub fn table_full_events(&self) -> u64 {
+        match self {
+            Self::Memory(table) => table.table_full_events(),
+        }
+    }
 }
 
 #[cfg(test)]

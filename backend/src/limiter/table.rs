@@ -1,7 +1,7 @@
 //! The bounded concurrent table of one budget: a key's window (see `window`) per
 //! client key in a sharded map, with the memory bound, its reserve for coarser keys,
 //! and the sweep of idle keys (see the module docs of `limiter`).
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use dashmap::mapref::entry::Entry;
@@ -27,6 +27,8 @@ pub struct SlidingWindowLimiter<K: LimiterKey> {
     tracked: AtomicUsize,
     /// Coarse entries in `map`; while zero, new keys skip looking for one to inherit.
     coarse: AtomicUsize,
+    /// New keys that found the table at its bound for fine keys (for the metrics).
+    table_full: AtomicU64,
     clock: Clock,
     fine_limit: usize,
     max_tracked: usize,
@@ -44,6 +46,7 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
             map: DashMap::with_hasher(RandomState::default()),
             tracked: AtomicUsize::new(0),
             coarse: AtomicUsize::new(0),
+            table_full: AtomicU64::new(0),
             clock: Clock {
                 start: Instant::now(),
                 sub,
@@ -98,6 +101,7 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
         if let Some(decision) = self.insert_or_check(key, t, self.fine_limit, inherited, false) {
             return decision;
         }
+        self.table_full.fetch_add(1, Ordering::Relaxed);
         let coarse = coarser.and_then(|c| self.insert_or_check(c, t, self.max_tracked, None, true));
         if let Some(decision) = coarse {
             return decision;
@@ -159,6 +163,12 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
     /// Keys currently held (fine and coarse).
     pub fn tracked(&self) -> usize {
         self.tracked.load(Ordering::Acquire)
+    }
+
+    /// New clients so far that found no room for a key of their own (served under their
+    /// coarser key, or refused when there was no room for that either).
+    pub fn table_full_events(&self) -> u64 {
+        self.table_full.load(Ordering::Relaxed)
     }
 }
 

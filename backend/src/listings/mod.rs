@@ -20,6 +20,7 @@ use crate::{
     error::ApiResult,
     extract::{ApiJson, ApiQuery},
     guards::client::Client,
+    metrics::{Metrics, PowOutcome},
     pow::{unix_now, CheckedPow, PowSettings},
     stats::StatsCache,
 };
@@ -42,33 +43,52 @@ pub async fn create(
     State(pool): State<PgPool>,
     State(stats): State<Arc<StatsCache>>,
     State(front_page): State<Arc<FrontPageCache>>,
+    State(metrics): State<Arc<Metrics>>,
     client: Client,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateListing>,
 ) -> ApiResult<(StatusCode, Json<Listing>)> {
-    // Cheap checks first (headers, token MAC, expiry), then the text, then hashing.
-    let pow = match pow.enabled {
-        true => Some(CheckedPow::check(
-            &pow.key,
-            &headers,
-            &client.identity,
-            unix_now(),
-        )?),
-        false => None,
-    };
-    let text = ListingText::parse(&req.body, max_chars)?;
-    let spend = pow.map(CheckedPow::verify_work).transpose()?;
-    let new = NewListing {
-        text: &text,
-        ip_hash: client.profile.ip_hash,
-        country: client.profile.country,
-    };
-    let listing = repo::insert(&pool, new, spend).await?;
-    // This instance at once; the others on the trigger's notification (crate::notify).
-    stats.invalidate();
-    front_page.invalidate();
-    tracing::info!(id = listing.id, "listing created");
-    Ok((StatusCode::CREATED, Json(listing)))
+    let pow_on = pow.enabled;
+    let result: ApiResult<(StatusCode, Json<Listing>)> = async {
+        // Cheap checks first (headers, token MAC, expiry), then the text, then hashing.
+        let pow = match pow.enabled {
+            true => Some(CheckedPow::check(
+                &pow.key,
+                &headers,
+                &client.identity,
+                unix_now(),
+            )?),
+            false => None,
+        };
+        let text = ListingText::parse(&req.body, max_chars)?;
+        let spend = pow.map(CheckedPow::verify_work).transpose()?;
+        let new = NewListing {
+            text: &text,
+            ip_hash: client.profile.ip_hash,
+            country: client.profile.country,
+        };
+        let listing = repo::insert(&pool, new, spend).await?;
+        // This instance at once; the others on the trigger's notification (crate::notify).
+        stats.invalidate();
+        front_page.invalidate();
+        tracing::info!(id = listing.id, "listing created");
+        Ok((StatusCode::CREATED, Json(listing)))
+    }
+    .await;
+    match &result {
+        Ok(_) => {
+            metrics.listings_created.increment(1);
+            if pow_on {
+                metrics.pow_verified(PowOutcome::Ok);
+            }
+        }
+        Err(e) => {
+            if let Some(outcome) = PowOutcome::of_error(e) {
+                metrics.pow_verified(outcome);
+            }
+        }
+    }
+    result
 }
 
 #[derive(Debug, Serialize)]

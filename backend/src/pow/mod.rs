@@ -127,6 +127,7 @@ pub async fn challenge(
     State(pow): State<Arc<PowSettings>>,
     State(pool): State<PgPool>,
     State(budgets): State<Budgets>,
+    State(metrics): State<Arc<crate::metrics::Metrics>>,
     client: Client,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
@@ -153,6 +154,8 @@ pub async fn challenge(
     let token = with_binding(&client.identity, &headers, |binding| {
         token::issue(&pow.key, &challenge, &claims, binding)
     });
+    metrics.pow_challenges_issued.increment(1);
+    metrics.pow_challenge_difficulty.record(difficulty.bits());
     let body = ChallengeResponse {
         challenge: URL_SAFE_NO_PAD.encode(challenge),
         difficulty: difficulty.bits(),

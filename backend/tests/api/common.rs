@@ -28,6 +28,8 @@ pub struct Proof {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The private metrics listener, when the test set `metrics_addr`.
+    pub metrics_addr: Option<SocketAddr>,
     pub http: reqwest::Client,
     pub pool: PgPool,
     pub config: Config,
@@ -68,6 +70,7 @@ impl TestApp {
         let http = reqwest::Client::builder().user_agent(UA).build().unwrap();
         Self {
             addr: spawned.addr,
+            metrics_addr: spawned.metrics_addr,
             http,
             pool,
             config,

@@ -8,6 +8,7 @@ mod geoip_e2e;
 mod geoip_lookup;
 mod input_errors;
 mod listings_api;
+mod metrics;
 mod moderation;
 mod pow_guard;
 mod pow_vectors;

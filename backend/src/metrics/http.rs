@@ -1,0 +1,122 @@
+//! The request middleware: `http_server_request_duration_seconds` by method, matched
+//! route and status, and `http_server_active_requests`. Installed on the public
+//! router only when metrics are on, so switching them off removes its cost entirely.
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::Method,
+    middleware::Next,
+    response::Response,
+};
+use metrics::{Gauge, SharedString};
+
+use super::Metrics;
+use crate::error::DbPoolTimedOut;
+
+/// The route label of every request no route matched: the web UI's files and
+/// client-side routes, and whatever path a scanner tries (a raw path is never a label).
+pub const UNMATCHED: &str = "unmatched";
+
+/// Methods outside the standard ones share one label value (OpenTelemetry's `_OTHER`),
+/// so a client cannot invent label values.
+pub fn method_label(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "_OTHER",
+    }
+}
+
+/// The status code as a label value; the statuses this server answers are borrowed
+/// from a static table (no allocation per request), any other is formatted.
+pub fn status_label(status: u16) -> SharedString {
+    const COMMON: [(u16, &str); 16] = [
+        (200, "200"),
+        (201, "201"),
+        (204, "204"),
+        (304, "304"),
+        (400, "400"),
+        (403, "403"),
+        (404, "404"),
+        (405, "405"),
+        (408, "408"),
+        (409, "409"),
+        (413, "413"),
+        (415, "415"),
+        (429, "429"),
+        (500, "500"),
+        (503, "503"),
+        (206, "206"),
+    ];
+    match COMMON.iter().find(|(code, _)| *code == status) {
+        Some((_, s)) => SharedString::const_str(s),
+        None => SharedString::from(status.to_string()),
+    }
+}
+
+/// Keeps `http_server_active_requests` right when a request future is dropped
+/// (client gone, shutdown) as well as when it completes.
+struct Active<'a>(&'a Gauge);
+
+impl<'a> Active<'a> {
+    fn enter(g: &'a Gauge) -> Self {
+        g.increment(1.0);
+        Self(g)
+    }
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
+}
+
+/// `from_fn_with_state(metrics, track)` as the outermost layer of the public router
+/// (`Router::layer` runs after routing, so the matched route is known).
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let method = method_label(req.method());
+    // A nested router's fallback may match through a route axum names itself
+    // (`__private__axum...`): that is a fallback too.
+    let route = match req.extensions().get::<MatchedPath>() {
+        Some(p) if !p.as_str().contains("__private__") => SharedString::from(p.as_str().to_owned()),
+        _ => SharedString::const_str(UNMATCHED),
+    };
+    let _active = Active::enter(&metrics.http_active_requests);
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let secs = start.elapsed().as_secs_f64();
+    metrics.request_done(method, route, res.status().as_u16(), secs);
+    if res.extensions().get::<DbPoolTimedOut>().is_some() {
+        metrics.db_pool_acquire_timeouts.increment(1);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(
+            method_label(&Method::from_bytes(b"BREW").unwrap()),
+            "_OTHER"
+        );
+    }
+
+    #[test]
+    fn status_labels_are_the_code() {
+        for code in [200, 201, 206, 404, 429, 503, 418, 599] {
+            assert_eq!(&*status_label(code), code.to_string());
+        }
+    }
+}
