@@ -156,6 +156,7 @@ async fn a_scripted_session_moves_each_counter_by_exactly_its_events(pool: PgPoo
         .post_solved(&body("metrics one"), &pow, HeaderMap::new())
         .await;
     assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let res = app
         .post_solved(&body("metrics two"), &pow, HeaderMap::new())
         .await;
