@@ -8,7 +8,7 @@ use std::{
     process::{Command, Stdio},
 };
 
-use crate::common::{error_code, repo_root, TestApp, POW_KEY, UA};
+use crate::common::{error_code, repo_root, Proof, TestApp, POW_KEY, UA};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use powboard::{
     config::Config,
@@ -163,20 +163,20 @@ async fn a_scripted_session_moves_each_counter_by_exactly_its_events(pool: PgPoo
     assert_eq!(error_code(res).await, (409, "POW_REPLAYED".to_owned()));
     // An expired token, a malformed one, none at all.
     let ch = app.challenge().await;
-    let expired = (
-        ch.challenge.clone(),
-        expired_token(&pow_key(&app), &ch.challenge),
-        "1,1,1,1".to_owned(),
-    );
+    let expired = Proof {
+        challenge: ch.challenge.clone(),
+        token: expired_token(&pow_key(&app), &ch.challenge),
+        nonces: "1,1,1,1".to_owned(),
+    };
     let res = app
         .post_solved(&body("late"), &expired, HeaderMap::new())
         .await;
     assert_eq!(error_code(res).await, (403, "POW_EXPIRED".to_owned()));
-    let forged = (
-        ch.challenge.clone(),
-        "v1:garbage".to_owned(),
-        "1,1,1,1".to_owned(),
-    );
+    let forged = Proof {
+        challenge: ch.challenge.clone(),
+        token: "v1:garbage".to_owned(),
+        nonces: "1,1,1,1".to_owned(),
+    };
     let res = app
         .post_solved(&body("forged"), &forged, HeaderMap::new())
         .await;
