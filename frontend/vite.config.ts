@@ -25,7 +25,10 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in the shipped build: the sources are public in the repository
+    // anyway, but maps would double what a visitor can fetch and expose comments and
+    // file layout for nothing; debug with `make frontend-dev` (served from source).
+    sourcemap: false,
     target: "es2022",
   },
   worker: {

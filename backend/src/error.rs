@@ -26,8 +26,10 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
-    #[error("send the body as application/json")]
-    UnsupportedMediaType,
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("no such API route")]
     NotFound,
     #[error("method not allowed on this route")]
@@ -51,7 +53,8 @@ impl ApiError {
             Self::PowReplayed => "POW_REPLAYED",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
-            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::Unavailable | Self::PoolTimedOut => "UNAVAILABLE",
@@ -66,7 +69,8 @@ impl ApiError {
             Self::PowReplayed => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::PoolTimedOut => StatusCode::SERVICE_UNAVAILABLE,
@@ -91,6 +95,12 @@ impl IntoResponse for ApiError {
         if let Self::RateLimited { retry_after_secs } = self {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        // The body may be unread (refused on its declared length, or stalled): close
+        // the connection rather than read what follows as the next request.
+        if matches!(self, Self::PayloadTooLarge(_) | Self::RequestTimeout) {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if matches!(self, Self::Unavailable | Self::PoolTimedOut) {
             res.headers_mut()
@@ -191,10 +201,11 @@ mod tests {
             ),
             (ApiError::PayloadTooLarge(10), 413, "PAYLOAD_TOO_LARGE"),
             (
-                ApiError::UnsupportedMediaType,
+                ApiError::UnsupportedMediaType("x"),
                 415,
                 "UNSUPPORTED_MEDIA_TYPE",
             ),
+            (ApiError::RequestTimeout, 408, "REQUEST_TIMEOUT"),
             (ApiError::Unavailable, 503, "UNAVAILABLE"),
             (ApiError::PoolTimedOut, 503, "UNAVAILABLE"),
             (

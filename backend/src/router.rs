@@ -26,7 +26,7 @@ use crate::{
     config::Config,
     error::ApiError,
     guards::{
-        client,
+        body, client,
         rate_limit::{self, Budget},
         timeout::{self, READ_TIMEOUT, WRITE_TIMEOUT},
     },
@@ -41,8 +41,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let challenge = guarded(challenge, &budgets.challenge, READ_TIMEOUT);
     let write = Router::new()
         .route("/listings", post(listings::create))
-        .route_layer(DefaultBodyLimit::max(state.body_limit.0));
-    let write = guarded(write, &budgets.write, WRITE_TIMEOUT);
+        .route_layer(DefaultBodyLimit::max(state.body_limit.0))
+        // The body is read in full (413 / 415 / 408 of its own) before the write
+        // deadline starts, so a slow client is never blamed on the database.
+        .route_layer(from_fn_with_state(WRITE_TIMEOUT, timeout::deadline))
+        .route_layer(from_fn_with_state(state.body_limit, body::buffer))
+        .route_layer(from_fn_with_state(budgets.write.clone(), rate_limit::enforce));
     let read = Router::new()
         .route("/listings", get(listings::list))
         .route("/listings/count", get(stats::count))

@@ -34,6 +34,9 @@ pub async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
+        // A client may send its request and shut its write side while it waits
+        // (`nc -N`, `socat`, many scripts): answer it rather than drop it at the EOF.
+        .half_close(true)
         .keep_alive(true);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);

@@ -4,6 +4,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::text;
 use crate::{country::CountryCode, error::ApiError};
 
 pub const DEFAULT_LIMIT: i64 = 30;
@@ -31,9 +32,10 @@ impl ListParams {
     pub fn parse(raw: RawListParams) -> Result<Self, ApiError> {
         let limit = match raw.limit.as_deref() {
             None | Some("") => DEFAULT_LIMIT,
-            Some(s) => s
-                .parse::<i64>()
-                .ok()
+            // Plain decimal only: `+5`, `007` or ` 5` are not what a client meant to send.
+            Some(s) => Some(s)
+                .filter(|s| s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0'))
+                .and_then(|s| s.parse::<i64>().ok())
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
                 .ok_or_else(|| {
                     ApiError::invalid(format!(
@@ -74,15 +76,15 @@ pub struct SearchQuery(String);
 
 impl SearchQuery {
     /// None when the query holds no word at all (then the newest listings are shown).
+    /// The text is cleaned and NFC-normalized by the rule bodies follow, so a search
+    /// finds what was stored whichever form the client typed.
     pub fn parse(q: &str) -> Result<Option<Self>, ApiError> {
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(ApiError::invalid(format!(
                 "q must be at most {MAX_QUERY_CHARS} characters"
             )));
         }
-        if q.chars().any(char::is_control) {
-            return Err(ApiError::invalid("q must not contain control characters"));
-        }
+        let q = text::clean(q, "q")?;
         let terms: Vec<&str> = q
             .split_whitespace()
             .filter(|t| t.chars().any(char::is_alphanumeric))
@@ -173,6 +175,23 @@ mod tests {
         assert_eq!(SearchQuery::parse("").unwrap(), None);
         assert!(SearchQuery::parse(&"a".repeat(201)).is_err());
         assert!(SearchQuery::parse("a\0").is_err());
+        assert!(SearchQuery::parse("\u{202E}gnp").is_err());
+    }
+
+    #[test]
+    fn search_text_is_normalized_like_bodies() {
+        // e + combining acute searches for the precomposed é that bodies store.
+        assert_eq!(
+            SearchQuery::parse("cafe\u{301}").unwrap().unwrap().as_str(),
+            "'caf\u{e9}':*"
+        );
+        assert_eq!(
+            SearchQuery::parse("\u{FEFF}caf\u{e9}")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "'caf\u{e9}':*"
+        );
     }
 
     #[test]
@@ -189,7 +208,9 @@ mod tests {
                 .limit,
             100
         );
-        for bad in ["0", "101", "-1", "1.5", "x"] {
+        for bad in [
+            "0", "101", "-1", "1.5", "x", "+5", "007", " 5", "5 ", "0x10",
+        ] {
             assert!(
                 ListParams::parse(raw(None, None, Some(bad), None)).is_err(),
                 "{bad}"

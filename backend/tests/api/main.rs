@@ -4,8 +4,10 @@
 mod common;
 
 mod client_identity_and_limits;
+mod country_filter_plan;
 mod geoip_e2e;
 mod geoip_lookup;
+mod hardening;
 mod input_errors;
 mod listings_api;
 mod metrics;
