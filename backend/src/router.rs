@@ -46,7 +46,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         // deadline starts, so a slow client is never blamed on the database.
         .route_layer(from_fn_with_state(WRITE_TIMEOUT, timeout::deadline))
         .route_layer(from_fn_with_state(state.body_limit, body::buffer))
-        .route_layer(from_fn_with_state(budgets.write.clone(), rate_limit::enforce));
+        .route_layer(from_fn_with_state(
+            budgets.write.clone(),
+            rate_limit::enforce,
+        ));
     let read = Router::new()
         .route("/listings", get(listings::list))
         .route("/listings/count", get(stats::count))

@@ -187,7 +187,11 @@ pub async fn enforce(
         Decision::Limited { retry_after, .. } => {
             budget.metrics.refused.increment(1);
             // No client address in the log: only the budget and the wait.
-            tracing::info!(budget = budget.name, retry_after_ms = retry_after.as_millis() as u64, "rate limited");
+            tracing::info!(
+                budget = budget.name,
+                retry_after_ms = retry_after.as_millis() as u64,
+                "rate limited"
+            );
             let mut res = ApiError::RateLimited {
                 retry_after_secs: ceil_secs(retry_after),
             }
