@@ -14,7 +14,7 @@ TARGET_US = 2.0
 
 def run(binary, env, secs, conc, rounds, out_dir):
     """env: the server environment (metrics off); returns the phase's report."""
-    metrics_port = lib.free_port()
+    metrics_port = lib.harness.free_port()
     servers = {
         "off": lib.Server(binary, dict(env, METRICS_ADDR=""), out_dir / "server-metrics-off.log"),
         "on": lib.Server(binary, dict(env, METRICS_ADDR=f"127.0.0.1:{metrics_port}"),
