@@ -14,7 +14,10 @@ function files(dir) {
 
 test("the production build has no source maps and no references to them", () => {
   const all = files(dist);
-  assert.ok(all.some((f) => f.endsWith(".js")), "dist holds the built scripts");
+  assert.ok(
+    all.some((f) => f.endsWith(".js")),
+    "dist holds the built scripts",
+  );
   assert.deepEqual(
     all.filter((f) => /\.map(\.gz|\.br)?$/.test(f)),
     [],
