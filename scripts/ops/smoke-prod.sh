@@ -53,7 +53,7 @@ check "prod refuses IP_HASH_SALT copied from .secrets.example" \
     refuses IP_HASH_SALT "${secrets[0]}" "IP_HASH_SALT=$(example IP_HASH_SALT)"
 
 # ---------------------------------------------------------------- start app + caddy
-"${app_env[@]}" "${secrets[@]}" TRUSTED_PROXIES=127.0.0.1/32 METRICS_ADDR=127.0.0.1:$metrics_port \
+"${app_env[@]}" "${secrets[@]}" TRUSTED_PROXIES=127.0.0.1/32 METRICS_ADDR="127.0.0.1:$metrics_port" \
     POW_DIFFICULTY=8 POW_ADAPTIVE_STEP=0 RATE_WRITE_MAX=3 RATE_WRITE_WINDOW_SECS=600 \
     "$POWBOARD_BIN" serve >"$work/app.log" 2>&1 &
 app_pid=$!
@@ -160,6 +160,7 @@ get metrics "http://127.0.0.1:$metrics_port/metrics"
 check "the metrics listener serves the exposition" grep -q '^powboard_listings_created_total 4$' "$work/metrics.b"
 for path in /metrics /api/metrics; do
     get "caddy$(tr / _ <<<"$path")" "$base$path"
+    # shellcheck disable=SC2016 # $1 expands in the inner bash, on purpose
     check "Caddy does not serve metrics at $path" \
         bash -c '! grep -q "powboard_\|# TYPE" "$1"' _ "$work/caddy$(tr / _ <<<"$path").b"
 done
