@@ -77,3 +77,31 @@ fn open_geoip(config: &Config) -> anyhow::Result<Option<GeoIp>> {
     tracing::info!(path = %path.display(), db = %db.description(), "GeoIP country database loaded");
     Ok(Some(db))
 }
+
+/// Everything this instance caches from the listings table, dropped together when a
+/// listing changes: at once by the instance that changed it, on every other instance
+/// by the `powboard_listings` notification (`notify`, started in `upkeep`).
+#[derive(Clone)]
+pub struct ListingCaches {
+    stats: Arc<StatsCache>,
+    front_page: Arc<FrontPageCache>,
+    pow: Arc<PowSettings>,
+}
+
+impl ListingCaches {
+    pub fn invalidate(&self) {
+        self.stats.invalidate();
+        self.front_page.invalidate();
+        self.pow.surge.invalidate();
+    }
+}
+
+impl FromRef<AppState> for ListingCaches {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            stats: state.stats.clone(),
+            front_page: state.front_page.clone(),
+            pow: state.pow.clone(),
+        }
+    }
+}

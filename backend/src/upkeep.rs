@@ -5,7 +5,12 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::{listings, notify, pow, state::AppState};
+use axum::extract::FromRef;
+
+use crate::{
+    listings, notify, pow,
+    state::{AppState, ListingCaches},
+};
 
 /// Starts the upkeep tasks; abort the handles at shutdown.
 pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
@@ -41,11 +46,8 @@ pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
     });
     // Every instance drops its read caches when any instance changes a listing.
     let listener = notify::listener_pool((*state.pool.connect_options()).clone());
-    let (stats, front_page) = (state.stats.clone(), state.front_page.clone());
-    let coherence = tokio::spawn(notify::listen(listener, move || {
-        stats.invalidate();
-        front_page.invalidate();
-    }));
+    let caches = ListingCaches::from_ref(state);
+    let coherence = tokio::spawn(notify::listen(listener, move || caches.invalidate()));
     let mut tasks = vec![sweep, purge, coherence];
     if state.metrics.is_enabled() {
         let metrics = state.metrics.clone();

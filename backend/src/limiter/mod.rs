@@ -6,7 +6,8 @@
 //! - [`table`]: the bounded concurrent table of keys, its reserve and sweep;
 //! - [`store`]: [`RateStore`], where a budget's counters live (this process's memory;
 //!   a shared store behind the same calls), with the consuming `check` and `peek`;
-//! - [`research`]: the measurement behind the early-refusal figures.
+//! - [`sketch`]: the degraded mode of a full table (clients counted in hashed buckets);
+//! - [`research`]: the measurement behind the early-refusal and sketch figures.
 //!
 //! # Algorithm
 //! Each key's window is cut into [`SUB_WINDOWS`] (8) sub-windows of `W / 8`. A request counts
@@ -32,10 +33,13 @@
 //! active) key stays tracked. The last sixteenth of the table is reserved for coarser keys
 //! ([`LimiterKey::coarser`]): once `max_tracked - max_tracked / 16` keys are held, a client
 //! that is not yet tracked is counted under its coarser key (one budget of `N` shared with
-//! its neighbours), and when that cannot be tracked either, its request is refused for one
-//! sub-window, until a sweep frees room. Tracked clients keep their own budget throughout.
-//! A client counted under its coarser key inherits that key's counters when it gets its own
-//! entry back, so what it spent there still counts. A sweep walks the table one shard lock
+//! its neighbours), and when that cannot be tracked either (a spray of addresses in distinct
+//! networks fills both), it is counted in the overflow sketch ([`sketch`]): a fixed-size
+//! hashed table of the same sub-window rings, where a collision can only make a limit
+//! stricter, so a full table still serves newcomers with their own budget, refused only
+//! with an exact `Retry-After`. Tracked clients keep their own budget throughout. A
+//! client counted under its coarser key, or in the sketch, inherits those counters when it
+//! gets its own entry back, so what it spent there still counts. A sweep walks the table one shard lock
 //! at a time (25-240 ms for a million keys on the 2-core dev box, idle to loaded, so each of
 //! the 8 shards is held an eighth of that); the table keeps its capacity afterwards, which
 //! the bound caps.
@@ -43,6 +47,7 @@ use std::hash::Hash;
 use std::time::Duration;
 
 pub mod research;
+mod sketch;
 pub mod store;
 pub mod table;
 pub mod window;

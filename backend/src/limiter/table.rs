@@ -1,7 +1,7 @@
 //! The bounded concurrent table of one budget: a key's window (see `window`) per
 //! client key in a sharded map, with the memory bound, its reserve for coarser keys,
 //! and the sweep of idle keys (see the module docs of `limiter`).
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use dashmap::mapref::entry::Entry;
@@ -14,6 +14,7 @@ use foldhash::fast::RandomState;
 // clock_gettime (25-80 ns in this VM): a third of a check.
 use quanta::Instant;
 
+use super::sketch::OverflowSketch;
 use super::window::{Clock, KeyState, Tick, MAX_SUB_MS, SLOTS, SUB_WINDOWS};
 use super::{Decision, LimiterConfig, LimiterKey};
 
@@ -29,6 +30,10 @@ pub struct SlidingWindowLimiter<K: LimiterKey> {
     coarse: AtomicUsize,
     /// New keys that found the table at its bound for fine keys (for the metrics).
     table_full: AtomicU64,
+    /// Where clients are counted when neither they nor their coarser key find room.
+    overflow: OverflowSketch,
+    /// Set on the sketch's first use: until then no lookup needs to consult it.
+    overflow_used: AtomicBool,
     clock: Clock,
     fine_limit: usize,
     max_tracked: usize,
@@ -42,16 +47,19 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
             u64::try_from(cfg.window.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
         let sub = window_ms.div_ceil(SUB_WINDOWS as u64).clamp(1, MAX_SUB_MS) as u32;
         let reserve = cfg.max_tracked.div_ceil(RESERVE_DIVISOR);
+        let clock = Clock {
+            start: Instant::now(),
+            sub,
+            max: cfg.max.min(u32::from(u16::MAX)),
+        };
         SlidingWindowLimiter {
             map: DashMap::with_hasher(RandomState::default()),
             tracked: AtomicUsize::new(0),
             coarse: AtomicUsize::new(0),
             table_full: AtomicU64::new(0),
-            clock: Clock {
-                start: Instant::now(),
-                sub,
-                max: cfg.max.min(u32::from(u16::MAX)),
-            },
+            overflow: OverflowSketch::new(OverflowSketch::for_table(cfg.max_tracked), 0, &clock),
+            overflow_used: AtomicBool::new(false),
+            clock,
             fine_limit: cfg.max_tracked - reserve,
             max_tracked: cfg.max_tracked,
         }
@@ -80,6 +88,9 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
         });
         match held {
             Some(state) => state.peek(t, &self.clock),
+            None if self.overflow_used.load(Ordering::Relaxed) => {
+                self.overflow.peek(&key, t, &self.clock)
+            }
             None => Decision::Allowed {
                 limit: self.clock.max,
                 remaining: self.clock.max,
@@ -94,10 +105,17 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
         // Requests this client made under its coarser key keep counting once it has its own entry.
         // (Not under the same lock: nesting shard locks could deadlock. A sweep racing with a
         // concurrent request of this very key can at worst miss that one request.)
+        // So do those it made in the overflow sketch: its smaller bucket comes along, which
+        // can only be stricter (it also holds the requests of keys it collided with).
         let inherited = match coarser {
             Some(c) if self.coarse.load(Ordering::Relaxed) > 0 => self.map.get(&c).map(|s| *s),
             _ => None,
-        };
+        }
+        .or_else(|| {
+            self.overflow_used
+                .load(Ordering::Relaxed)
+                .then(|| self.overflow.state_of(&key, t, &self.clock))?
+        });
         if let Some(decision) = self.insert_or_check(key, t, self.fine_limit, inherited, false) {
             return decision;
         }
@@ -106,10 +124,10 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
         if let Some(decision) = coarse {
             return decision;
         }
-        Decision::Limited {
-            limit: self.clock.max,
-            retry_after: Duration::from_millis(u64::from(self.clock.sub)),
-        }
+        // Degraded mode: no room at all. Counted in the fixed-size sketch, so a sprayed
+        // table still serves newcomers (and refuses them only with an exact wait).
+        self.overflow_used.store(true, Ordering::Relaxed);
+        self.overflow.check(&key, t, &self.clock)
     }
 
     /// Checks `key` if present, else tracks it if fewer than `limit` keys are; None = no room.
@@ -328,8 +346,10 @@ mod tests {
             refused += usize::from(!allowed(lim.check(ip(0xc000_0000 + i * 7), at)));
             assert!(lim.tracked() <= 64);
         }
+        // Beyond the table the spray is counted in the overflow sketch (1,024 buckets):
+        // once its buckets hold N each it is refused, with no room taken from anyone.
         assert!(
-            refused > 99_000,
+            refused > 95_000,
             "the spray is mostly refused, got {refused}"
         );
         assert_eq!(lim.tracked(), 64);
@@ -357,8 +377,9 @@ mod tests {
         for net in 0..3 {
             assert!(allowed(lim.check(ip(0xc0a8_0200 + net * 256), at)));
         }
-        let full = lim.check(ip(0xc0a8_ff01), at);
-        assert_eq!(retry_after(full), 7_500 * MS);
+        // With the reserve full too, a newcomer is counted in the overflow sketch: served.
+        let newcomer = ip(0xc0a8_ff01);
+        assert!(allowed(lim.check(newcomer, at)));
         assert_eq!(lim.tracked(), 64);
         // The 60 first clients go idle and are swept; `a` gets its own entry back but its
         // requests counted under the /24 still count.
@@ -369,6 +390,50 @@ mod tests {
             Duration::from_millis(120_001 - 68_000)
         );
         assert_eq!(lim.tracked(), 5);
+    }
+
+    /// The probe's spray: 1,000 addresses in distinct /16s, each touched every 10 s, keep
+    /// a table of 1,000 full. Newcomers must still be served, a newcomer that floods is
+    /// refused after N with a Retry-After that is the real wait, and nothing grows.
+    #[test]
+    fn a_sprayed_full_table_still_serves_newcomers() {
+        let lim = limiter(120, 60 * SEC, 1000);
+        let t0 = lim.clock.start;
+        let spray = |at: Instant| {
+            for i in 0..1000u32 {
+                lim.check(ip(0x0a00_0000 + (i << 16)), at);
+            }
+        };
+        for round in 0..6 {
+            spray(t0 + round * 10 * SEC);
+        }
+        assert_eq!(lim.tracked(), 1000, "the spray holds the table full");
+        let at = t0 + 60 * SEC;
+        spray(at);
+        // 500 newcomers (none of them can be tracked), 10 requests each: all served.
+        for n in 0..500u32 {
+            let newcomer = ip(0xc000_0000 + (n << 8) + 9);
+            for r in 0..10 {
+                let d = lim.check(newcomer, at + r * MS);
+                assert!(allowed(d), "newcomer {n} request {r}: {d:?}");
+            }
+            assert!(lim.peek(newcomer, at + 10 * MS).remaining() > 0);
+        }
+        // A flooding newcomer: N allowed (give or take what it shares with the others),
+        // then refused until exactly the wait it is told.
+        let flood = ip(0xcb00_7107);
+        let served = (0..200)
+            .filter(|_| allowed(lim.check(flood, at + 20 * MS)))
+            .count();
+        assert!((100..=120).contains(&served), "served {served}");
+        let wait = retry_after(lim.check(flood, at + 30 * MS));
+        assert!(wait <= 60 * SEC + 2 * MS, "{wait:?}");
+        assert_eq!(
+            lim.peek(flood, at + 30 * MS),
+            lim.check(flood, at + 30 * MS)
+        );
+        assert!(allowed(lim.check(flood, at + 30 * MS + wait)));
+        assert_eq!(lim.tracked(), 1000);
     }
 
     #[test]

@@ -102,6 +102,19 @@ impl<const N: usize> KeyState<N> {
         }
     }
 
+    /// Moves the ring to `t` and returns how many requests still count (the overflow
+    /// sketch reads a bucket this way before deciding across two buckets).
+    pub(crate) fn load(&mut self, t: Tick, clock: &Clock) -> u32 {
+        self.advance(t.ms, clock);
+        self.total()
+    }
+
+    /// Counts one request at the ring's head (call `load` first). Saturating: a sketch
+    /// bucket shared by many keys may exceed `max`, and a saturated count still refuses.
+    pub(crate) fn add_one(&mut self) {
+        self.counts[0] = self.counts[0].saturating_add(1);
+    }
+
     /// Exact time from `t` until tick `until` (which is after `t.ms`).
     fn wait(until: u32, t: Tick) -> Duration {
         let ms = since(until, t.ms).max(0) as u64;
@@ -109,7 +122,7 @@ impl<const N: usize> KeyState<N> {
     }
 
     /// Time until the oldest counted request stops counting (zero when nothing counts).
-    fn reset_after(&self, t: Tick, clock: &Clock) -> Duration {
+    pub(crate) fn reset_after(&self, t: Tick, clock: &Clock) -> Duration {
         match self.counts.iter().rposition(|&c| c > 0) {
             Some(oldest) => Self::wait(self.expiry(oldest, clock), t),
             None => Duration::ZERO,
@@ -117,7 +130,7 @@ impl<const N: usize> KeyState<N> {
     }
 
     /// The refusal of a key holding `total` >= max counted requests at `t`.
-    fn refusal(&self, total: u32, t: Tick, clock: &Clock) -> Decision {
+    pub(crate) fn refusal(&self, total: u32, t: Tick, clock: &Clock) -> Decision {
         // The oldest sub-windows leave first; find the one whose departure frees a slot.
         let mut need = total - clock.max + 1;
         for i in (0..N).rev() {

@@ -22,7 +22,7 @@ use crate::{
     guards::client::Client,
     metrics::{Metrics, PowOutcome},
     pow::{unix_now, CheckedPow, PowSettings},
-    stats::StatsCache,
+    state::ListingCaches,
 };
 use front_page::FrontPageCache;
 use query::{ListParams, RawListParams};
@@ -41,8 +41,7 @@ pub async fn create(
     State(pow): State<Arc<PowSettings>>,
     State(MaxBodyChars(max_chars)): State<MaxBodyChars>,
     State(pool): State<PgPool>,
-    State(stats): State<Arc<StatsCache>>,
-    State(front_page): State<Arc<FrontPageCache>>,
+    State(caches): State<ListingCaches>,
     State(metrics): State<Arc<Metrics>>,
     client: Client,
     headers: HeaderMap,
@@ -69,8 +68,7 @@ pub async fn create(
         };
         let listing = repo::insert(&pool, new, spend).await?;
         // This instance at once; the others on the trigger's notification (crate::notify).
-        stats.invalidate();
-        front_page.invalidate();
+        caches.invalidate();
         tracing::info!(id = listing.id, "listing created");
         Ok((StatusCode::CREATED, Json(listing)))
     }

@@ -57,6 +57,11 @@ async fn sample(state: &AppState) {
     for budget in state.budgets.all() {
         budget.sample_metrics();
     }
+    // The surge as the next challenge would pay it (its count is cached for a second).
+    match tokio::time::timeout(DB_SAMPLE_TIMEOUT, state.pow.surge.bits(&state.pool)).await {
+        Ok(Ok(bits)) => m.pow_surge_bits.set(bits),
+        _ => tracing::warn!("metrics: surge count unavailable; keeping the last value"),
+    }
     // Hiding and unhiding happen in the moderation CLI, another process: the totals
     // come from the log it writes in the same transaction (`moderation_log`), so they
     // are exact whichever process moderated. Unchecked at compile time only to land

@@ -1,7 +1,11 @@
 //! The request middleware: `http_server_request_duration_seconds` by method, matched
 //! route and status, and `http_server_active_requests`. Installed on the public
 //! router only when metrics are on, so switching them off removes its cost entirely.
-use std::{sync::Arc, time::Instant};
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::Instant,
+};
 
 use axum::{
     extract::{MatchedPath, Request, State},
@@ -9,7 +13,8 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use metrics::{Gauge, SharedString};
+use foldhash::fast::RandomState;
+use metrics::{Gauge, Histogram, Label, SharedString};
 
 use super::Metrics;
 use crate::error::DbPoolTimedOut;
@@ -62,6 +67,59 @@ pub fn status_label(status: u16) -> SharedString {
     }
 }
 
+/// The request histograms by route, then method and status: registered on first use
+/// and then found with one read lock, one hash of the route and a scan of a few
+/// entries, where registering per request would allocate the labels and hash them
+/// all (about 1-2 µs a request here). Bounded: routes are the router's own (or
+/// `unmatched`), methods a fixed set, statuses what this server answers.
+#[derive(Default)]
+pub struct RequestHistograms {
+    routes: RwLock<HashMap<Box<str>, Arc<RouteHistograms>, RandomState>>,
+}
+
+type RouteHistograms = RwLock<Vec<(&'static str, u16, Histogram)>>;
+
+impl RequestHistograms {
+    pub(super) fn get(
+        &self,
+        reg: &super::Registry,
+        method: &'static str,
+        route: &str,
+        status: u16,
+    ) -> Histogram {
+        let found = self
+            .routes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(route)
+            .cloned();
+        let per_route = found.unwrap_or_else(|| {
+            let mut routes = self.routes.write().unwrap_or_else(|p| p.into_inner());
+            routes.entry(route.into()).or_default().clone()
+        });
+        let hit = per_route
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|(m, s, _)| *m == method && *s == status)
+            .map(|(_, _, h)| h.clone());
+        hit.unwrap_or_else(|| {
+            let mut list = per_route.write().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, _, h)) = list.iter().find(|(m, s, _)| *m == method && *s == status) {
+                return h.clone();
+            }
+            let labels = vec![
+                Label::new("method", method),
+                Label::new("route", route.to_owned()),
+                Label::new("status", status_label(status)),
+            ];
+            let h = reg.histogram(super::HTTP_REQUEST_DURATION, labels);
+            list.push((method, status, h.clone()));
+            h
+        })
+    }
+}
+
 /// Keeps `http_server_active_requests` right when a request future is dropped
 /// (client gone, shutdown) as well as when it completes.
 struct Active<'a>(&'a Gauge);
@@ -86,13 +144,14 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     // A nested router's fallback may match through a route axum names itself
     // (`__private__axum...`): that is a fallback too.
     let route = match req.extensions().get::<MatchedPath>() {
-        Some(p) if !p.as_str().contains("__private__") => SharedString::from(p.as_str().to_owned()),
-        _ => SharedString::const_str(UNMATCHED),
+        Some(p) if !p.as_str().contains("__private__") => Some(p.clone()),
+        _ => None,
     };
     let _active = Active::enter(&metrics.http_active_requests);
     let start = Instant::now();
     let res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
+    let route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
     metrics.request_done(method, route, res.status().as_u16(), secs);
     if res.extensions().get::<DbPoolTimedOut>().is_some() {
         metrics.db_pool_acquire_timeouts.increment(1);

@@ -140,6 +140,7 @@ pub struct Metrics {
 struct Registry {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
+    requests: http::RequestHistograms,
 }
 
 impl Registry {
@@ -158,7 +159,11 @@ impl Registry {
             .expect("bucket lists are not empty")
             .build_recorder();
         let handle = recorder.handle();
-        Self { recorder, handle }
+        Self {
+            recorder,
+            handle,
+            requests: http::RequestHistograms::default(),
+        }
     }
 
     fn counter(&self, name: &'static str, labels: Vec<Label>) -> Counter {
@@ -328,14 +333,9 @@ impl Metrics {
     }
 
     /// Records one answered request. `route` is the matched route or [`http::UNMATCHED`].
-    pub fn request_done(&self, method: &'static str, route: SharedString, status: u16, secs: f64) {
+    pub fn request_done(&self, method: &'static str, route: &str, status: u16, secs: f64) {
         if let Some(reg) = &self.registry {
-            let labels = vec![
-                Label::new("method", method),
-                Label::new("route", route),
-                Label::new("status", http::status_label(status)),
-            ];
-            reg.histogram(HTTP_REQUEST_DURATION, labels).record(secs);
+            reg.requests.get(reg, method, route, status).record(secs);
         }
     }
 
@@ -404,10 +404,40 @@ mod tests {
     }
 
     #[test]
+    fn request_histograms_are_found_again_not_registered_twice() {
+        let m = Metrics::enabled();
+        for _ in 0..3 {
+            m.request_done("GET", "/api/listings", 200, 0.001);
+        }
+        m.request_done("GET", "/api/listings", 429, 0.001);
+        m.request_done("POST", "/api/listings", 200, 0.001);
+        m.request_done("GET", "/healthz", 200, 0.001);
+        let text = m.render();
+        let count = |labels: &str| {
+            let head = format!("{HTTP_REQUEST_DURATION}_count{{{labels}}} ");
+            let line = text.lines().find(|l| l.starts_with(&head));
+            line.map(|l| l[head.len()..].to_owned())
+        };
+        let get = |route: &str, method: &str, status: u16| {
+            count(&format!(
+                "method=\"{method}\",route=\"{route}\",status=\"{status}\""
+            ))
+        };
+        assert_eq!(
+            get("/api/listings", "GET", 200).as_deref(),
+            Some("3"),
+            "{text}"
+        );
+        assert_eq!(get("/api/listings", "GET", 429).as_deref(), Some("1"));
+        assert_eq!(get("/api/listings", "POST", 200).as_deref(), Some("1"));
+        assert_eq!(get("/healthz", "GET", 200).as_deref(), Some("1"));
+    }
+
+    #[test]
     fn a_disabled_registry_renders_nothing_and_records_nothing() {
         let m = Metrics::disabled();
         m.listings_created.increment(1);
-        m.request_done("GET", "/healthz".into(), 200, 0.001);
+        m.request_done("GET", "/healthz", 200, 0.001);
         m.budget("read").refused.increment(1);
         assert_eq!(m.render(), "");
         assert!(!m.is_enabled());

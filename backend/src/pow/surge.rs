@@ -5,16 +5,10 @@
 //! `POW_SURGE_WINDOW_SECS`. The count comes from `post_rate` (10-second buckets kept
 //! by a trigger on `listings`), so every instance agrees; it is read at most once a
 //! second per instance, by one request at a time.
-use std::{
-    sync::Mutex,
-    time::{Duration, Instant},
-};
-
 use sqlx::PgPool;
 
-use crate::{config::Config, error::ApiResult};
+use crate::{cache::FreshCache, config::Config, error::ApiResult};
 
-const MAX_AGE: Duration = Duration::from_secs(1);
 /// The width of a `post_rate` bucket (the migration's `date_bin`).
 pub const BUCKET_SECS: u64 = 10;
 
@@ -50,28 +44,28 @@ impl SurgePolicy {
     }
 }
 
-/// The surge policy with its cached count.
-#[derive(Debug)]
+/// The surge policy with its cached count: at most a second old, and dropped with the
+/// other read caches whenever any instance changes a listing (`notify`), so a post is
+/// priced into the next challenge at once rather than up to a second later.
 pub struct SurgeMeter {
     pub policy: SurgePolicy,
-    latest: Mutex<Option<(Instant, i64)>>,
-    refreshing: tokio::sync::Mutex<()>,
+    count: FreshCache<(), i64>,
+}
+
+impl std::fmt::Debug for SurgeMeter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SurgeMeter")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SurgeMeter {
     pub fn new(policy: SurgePolicy) -> Self {
         Self {
             policy,
-            latest: Mutex::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
+            count: FreshCache::new(1),
         }
-    }
-
-    fn fresh(&self) -> Option<i64> {
-        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
-        latest
-            .filter(|(at, _)| at.elapsed() < MAX_AGE)
-            .map(|(_, n)| n)
     }
 
     /// Posts accepted site-wide in the window (at most a second old); 0 when off.
@@ -79,21 +73,21 @@ impl SurgeMeter {
         if !self.policy.is_enabled() {
             return Ok(0);
         }
-        if let Some(n) = self.fresh() {
-            return Ok(n);
-        }
-        let _one_at_a_time = self.refreshing.lock().await;
-        if let Some(n) = self.fresh() {
-            return Ok(n);
-        }
-        let n = count_posts(pool, self.policy.window_secs).await?;
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), n));
-        Ok(n)
+        let window = self.policy.window_secs;
+        Ok(self
+            .count
+            .get_or_load((), || count_posts(pool, window))
+            .await?)
     }
 
     /// The surge's bits now.
     pub async fn bits(&self, pool: &PgPool) -> ApiResult<f64> {
         Ok(self.policy.bits(self.recent_posts(pool).await?))
+    }
+
+    /// Forgets the cached count (a listing changed somewhere).
+    pub fn invalidate(&self) {
+        self.count.clear();
     }
 }
 

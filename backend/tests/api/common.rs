@@ -5,6 +5,7 @@ use std::{
     path::{Path, PathBuf},
     process::Command,
     sync::OnceLock,
+    time::{Duration, Instant},
 };
 
 use base64::{engine::general_purpose::STANDARD, Engine};
@@ -253,4 +254,31 @@ pub fn geoip_fixtures() -> &'static Path {
         );
         out
     })
+}
+
+/// The backend pid of the app's notification listener, once it listens.
+pub async fn listener_pid(pool: &PgPool) -> Option<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+    )
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+}
+
+/// Waits until the listener is subscribed (it drops every cache when it subscribes);
+/// `not` skips a listener connection known to be gone.
+pub async fn wait_for_listener(pool: &PgPool, not: Option<i32>) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match listener_pid(pool).await {
+            Some(pid) if Some(pid) != not => return pid,
+            _ => {}
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the listener did not (re)connect"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

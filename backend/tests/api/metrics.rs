@@ -8,7 +8,7 @@ use std::{
     process::{Command, Stdio},
 };
 
-use crate::common::{error_code, repo_root, Proof, TestApp, POW_KEY, UA};
+use crate::common::{self, error_code, repo_root, Proof, TestApp, POW_KEY, UA};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use powboard::{
     config::Config,
@@ -294,6 +294,26 @@ async fn build_info_names_the_version_and_the_checked_out_commit(pool: PgPool) {
         ("commit", head.as_str()),
     ];
     assert_eq!(s.get("powboard_build_info", &labels), 1.0, "{}", s.text);
+}
+
+/// The surge gauge shows what the next challenge pays: 8 posts over a baseline of 2
+/// is log2(4) = 2 bits, also when nobody has asked for a challenge yet.
+#[sqlx::test(migrator = "powboard::db::MIGRATOR")]
+async fn the_surge_gauge_follows_the_posts(pool: PgPool) {
+    let app = TestApp::spawn_with(pool.clone(), |c| {
+        with_metrics(c);
+        c.pow_surge_baseline = 2.0;
+        c.pow_surge_window_secs = 600;
+        c.pow_surge_max_bits = 3.0;
+    })
+    .await;
+    assert_eq!(scrape(&app).await.get("powboard_pow_surge_bits", &[]), 0.0);
+    let bodies: Vec<String> = (0..8).map(|i| format!("post {i}")).collect();
+    let rows: Vec<(&str, Option<&str>)> = bodies.iter().map(|b| (b.as_str(), None)).collect();
+    common::seed(&pool, &rows).await;
+    // The count is cached for at most a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(scrape(&app).await.get("powboard_pow_surge_bits", &[]), 2.0);
 }
 
 #[sqlx::test(migrator = "powboard::db::MIGRATOR")]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::common;
 
-use common::{seed, TestApp};
+use common::{seed, wait_for_listener, TestApp};
 use powboard::listings::{
     self,
     query::{ListParams, RawListParams},
@@ -20,33 +20,6 @@ const ROUTES: [&str; 3] = [
     "/api/stats/countries",
     "/api/listings?limit=5",
 ];
-
-/// The backend pid of the app's notification listener, once it listens.
-async fn listener_pid(pool: &PgPool) -> Option<i32> {
-    sqlx::query_scalar(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
-    )
-    .fetch_optional(pool)
-    .await
-    .unwrap()
-}
-
-/// Waits until the listener is subscribed (it drops every cache when it subscribes);
-/// `not` skips a listener connection known to be gone.
-async fn wait_for_listener(pool: &PgPool, not: Option<i32>) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        match listener_pid(pool).await {
-            Some(pid) if Some(pid) != not => return pid,
-            _ => {}
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the listener did not (re)connect"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 /// What the database path answers for these parameters, serialized.
 async fn from_database(pool: &PgPool, limit: Option<&str>, country: Option<&str>) -> Vec<u8> {
@@ -178,6 +151,9 @@ async fn dropped_by_notification(
     app: &TestApp,
     change: impl std::future::Future<Output = ()>,
 ) -> bool {
+    // No cached answer may be older than its `sent`: one left by earlier requests would
+    // expire early and show the change without any notification.
+    tokio::time::sleep(powboard::cache::MAX_AGE + Duration::from_millis(100)).await;
     let mut primed = Vec::new();
     for route in ROUTES {
         let sent = Instant::now();

@@ -262,3 +262,41 @@ async fn write_budget_is_null_when_the_budget_is_off(pool: PgPool) {
     assert_eq!(v["breakdown"]["base"], 6.0);
     assert_eq!(v["recent_window_secs"], 3600);
 }
+
+/// A post anywhere prices the next challenge at once: the surge count is dropped by the
+/// same notification as the read caches rather than kept for its second. True when the
+/// change showed before the primed count could have expired (only the notification
+/// explains that); three attempts, as a loaded machine may delay one notification.
+#[sqlx::test(migrator = "powboard::db::MIGRATOR")]
+async fn a_post_anywhere_reaches_the_surge_before_its_cached_second_is_over(pool: PgPool) {
+    let app = TestApp::spawn_with(pool.clone(), |c| {
+        surge_config(c);
+        c.rate_challenge_max = 0;
+    })
+    .await;
+    common::seed(&pool, &[("one", None), ("two", None), ("three", None)]).await;
+    common::wait_for_listener(&pool, None).await;
+    let mut by_notification = false;
+    for attempt in 0..3 {
+        // No cached count may be older than `primed`: one from a previous attempt would
+        // expire early and show the change without any notification.
+        past_the_cache().await;
+        let primed = std::time::Instant::now();
+        let before = app.challenge().await.breakdown.surge;
+        // Another instance (here: another connection) accepts a post.
+        common::seed(&pool, &[(&format!("elsewhere {attempt}"), None)]).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while app.challenge().await.breakdown.surge == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the surge never moved"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if primed.elapsed() < Duration::from_millis(1000) {
+            by_notification = true;
+            break;
+        }
+    }
+    assert!(by_notification, "the notification dropped the surge count");
+}
