@@ -17,6 +17,10 @@ def targets(r):
     for k in ("newest", "search"):
         ratio = r["reads"][k]["ratio"]
         add(f"reads {k}: HTTP / pgbench", ratio, ">= 0.80", ratio is not None and ratio >= 0.8)
+    if r.get("country"):
+        ratio = r["country"]["p99_ratio"]
+        add("country filter, page 2 from the database: p99 / unfiltered p99", ratio, "<= 3",
+            ratio is not None and ratio <= 3)
     wr = r["writes"]["ratio"]
     add("writes: HTTP / pgbench", wr, ">= 0.70", wr is not None and wr >= 0.7)
     p99 = r["count"]["fixed_rate"]["p99_ms"]
@@ -65,6 +69,13 @@ def markdown(r):
               "| query | p50 / p99 ms at a fixed rate (req/s) | statuses |", "| --- | --- | --- |"]
         for q, v in r["rare_search"].items():
             L.append(f"| `GET /api/listings?q={q}` | {_lat(v)} ({v['rps']}) | {v['statuses']} |")
+    if r.get("country"):
+        co = r["country"]
+        L += ["", f"The country filter (page 2, from the database, {co['rate']} req/s each, one after the "
+              f"other; p99 ratio to the unfiltered page **{co['p99_ratio']}**):", "",
+              "| page | p50 / p99 ms | statuses |", "| --- | --- | --- |"]
+        for name, v in co["routes"].items():
+            L.append(f"| {name}: `GET {v['path'][:60]}…` | {_lat(v)} | {v['statuses']} |")
     L += ["", "CPU time per request (µs) during the full-load runs — the server and the load tool share "
           "the cores with PostgreSQL, so the HTTP side also pays for the server and for oha:", "",
           "| query | pgbench: postgres + pgbench | HTTP: postgres + server + oha |", "| --- | --- | --- |"]
@@ -111,6 +122,7 @@ def markdown(r):
     L += ["## Commands", ""]
     cmds = [v[side]["command"] for v in r["reads"].values() for side in ("pgbench", "http", "half_load")]
     cmds += [v["command"] for v in r.get("rare_search", {}).values()]
+    cmds += [v["command"] for v in r.get("country", {}).get("routes", {}).values()]
     cmds += [w["pgbench"]["command"], w["http"]["command"], c["full"]["command"], c["half_load"]["command"], c["fixed_rate"]["command"],
              r["healthz"]["command"], r["challenge"]["command"], sp["wrk"]["command"]]
     if r.get("metrics"):

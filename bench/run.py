@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,6 +32,7 @@ UA = "powboard-bench/1"
 # A word no listing holds, and a pair rarer than one in a hundred listings.
 RARE_QUERIES = ("zzzabsent", "xenia%20guitar")
 RARE_RATE = int(os.environ.get("BENCH_RARE_RATE", "50"))
+COUNTRY_RATE = int(os.environ.get("BENCH_COUNTRY_RATE", "200"))
 # Fixed dev secrets (base64 of 32 bytes): the bench runs APP_ENV=dev on loopback only.
 SECRETS = {"POW_SECRET_KEY": "YmVuY2gtcG93LXNlY3JldC1rZXktMzItYnl0ZXMhISE=",
            "IP_HASH_SALT": "YmVuY2gtaXAtaGFzaC1zYWx0LTMyLWJ5dGVzLWxvbmc="}
@@ -70,6 +72,29 @@ def read_pair(srv, db, name, path, script, defines):
     half = lib.oha(srv.base + path, SECS, CONC, rate=max(1, int(http["rps"] / 2)))
     return {"path": path, "pgbench": pg, "http": http, "half_load": half,
             "ratio": round(http["rps"] / pg["tps"], 3) if pg["tps"] else None}
+
+
+def country_reads(srv):
+    """The country filter at one million listings (it once walked the whole newest index:
+    145-243 ms a request). Page 2 of the newest listings, of one country and of a country
+    with no listings: from the database (the cursor skips the front-page cache), at a
+    fixed rate, one after the other; the target is a country p99 within 3x of the
+    unfiltered page's."""
+    def cursor(path):
+        status, body = lib.get(srv.port, path)
+        assert status == 200, (path, status)
+        return urllib.parse.quote(json.loads(body)["next_cursor"], safe="")
+    newest, de = cursor("/api/listings"), cursor("/api/listings?country=DE")
+    paths = {"newest": f"/api/listings?cursor={newest}",
+             "country DE": f"/api/listings?country=DE&cursor={de}",
+             "country ZZ (none)": f"/api/listings?country=ZZ&cursor={newest}"}
+    lib.log("reads/country: page 2 unfiltered, of DE and of an absent country, at a fixed rate")
+    res = {name: dict(lib.oha(srv.base + path, SECS, 4, rate=COUNTRY_RATE), path=path)
+           for name, path in paths.items()}
+    base = res["newest"]["p99_ms"]
+    worst = max(res["country DE"]["p99_ms"], res["country ZZ (none)"]["p99_ms"])
+    return {"rate": COUNTRY_RATE, "routes": res,
+            "p99_ratio": round(worst / base, 2) if base else None}
 
 
 def writes(srv, db):
@@ -133,6 +158,7 @@ def main():
         lib.log("reads/rare: searches that need the GIN step, at a fixed rate")
         res["rare_search"] = {q: lib.oha(srv.base + f"/api/listings?q={q}", SECS, 4, rate=RARE_RATE)
                               for q in RARE_QUERIES}
+        res["country"] = country_reads(srv)
         mem["after_reads_mib"] = srv.rss_mib()
         lib.log("count, /healthz, challenge issuance")
         full = lib.oha(srv.base + "/api/listings/count", SECS, CONC)

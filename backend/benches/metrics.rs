@@ -5,9 +5,9 @@
 //! Run with `cargo bench -p powboard --bench metrics`.
 use std::{hint::black_box, sync::Arc};
 
-use axum::{body::Body, http::Request, middleware::from_fn_with_state, routing::get, Router};
+use axum::{body::Body, http::Request, routing::get, Router};
 use criterion::{criterion_group, criterion_main, Criterion};
-use powboard::metrics::{http::track, Metrics};
+use powboard::metrics::{http::TrackLayer, Metrics};
 use tower::ServiceExt;
 
 fn app(metrics: Option<Arc<Metrics>>) -> Router {
@@ -15,7 +15,7 @@ fn app(metrics: Option<Arc<Metrics>>) -> Router {
         .route("/api/listings/{id}", get(|| async { "listing" }))
         .route("/healthz", get(|| async { "ok" }));
     match metrics {
-        Some(m) => api.layer(from_fn_with_state(m, track)),
+        Some(m) => api.layer(TrackLayer(m)),
         None => api,
     }
 }

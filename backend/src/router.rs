@@ -85,7 +85,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(spa::router(&config.web_dir));
     // Outermost, over the web UI too; absent when metrics are off (no cost at all).
     match metrics.is_enabled() {
-        true => app.layer(from_fn_with_state(metrics, crate::metrics::http::track)),
+        true => app.layer(crate::metrics::http::TrackLayer(metrics)),
         false => app,
     }
 }
