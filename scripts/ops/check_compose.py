@@ -51,11 +51,16 @@ for env in ("dev", "prod"):
           any(v.split(":")[0] in c["volumes"] and v.endswith(":/var/lib/postgresql/data") for v in db["volumes"]))
     check(f"{env}: db healthcheck uses pg_isready", "pg_isready" in " ".join(db["healthcheck"]["test"]))
     check(f"{env}: app waits for a healthy db", app["depends_on"]["db"]["condition"] == "service_healthy")
+    build = app["build"]
     check(f"{env}: app image built from prod/Dockerfile",
-          app["build"] == {"context": "..", "dockerfile": "prod/Dockerfile"})
+          {k: build.get(k) for k in ("context", "dockerfile")} == {"context": "..", "dockerfile": "prod/Dockerfile"})
+    if env == "prod":
+        check("prod: the image is built with its commit (powboard_build_info)",
+              build.get("args", {}).get("POWBOARD_GIT_COMMIT") == "${POWBOARD_GIT_COMMIT:-unknown}")
     check(f"{env}: app healthcheck probes /readyz", "/readyz" in " ".join(app["healthcheck"]["test"]))
     check(f"{env}: APP_ENV=prod (real secrets enforced)", envs.get("APP_ENV") == "prod")
-    missing = referenced_vars(f"{env}/docker-compose.yml") - set(envs) - secret_names
+    # POWBOARD_GIT_COMMIT comes from the Makefile (the checkout's commit), with a default.
+    missing = referenced_vars(f"{env}/docker-compose.yml") - set(envs) - secret_names - {"POWBOARD_GIT_COMMIT"}
     check(f"{env}: every ${{VAR}} in the compose file is in .env or .secrets.example ({sorted(missing)})",
           not missing)
     check(f"{env}: the db network is internal", c["networks"]["db_net"].get("internal") is True)

@@ -28,6 +28,8 @@ sync() { rsync -az --human-readable --info=stats1 -e "ssh -p $port" "$@"; }
 case "$action" in
     deploy)
         remote "mkdir -p '$app_dir' '$caddy_dir' '$app_dir/backups'"
+        # The VPS has no .git: the image learns its commit (powboard_build_info) from here.
+        git rev-parse --short=12 HEAD >.build-commit 2>/dev/null || echo unknown >.build-commit
         sync --delete --filter="merge scripts/ops/deploy.rsync-filter" ./ "$target:$app_dir/"
         sync --delete --exclude='*.log' caddy/ "$target:$caddy_dir/"
         echo "deploy: copied. On the VPS: cd $caddy_dir && make up   (first time or after a Caddyfile change: make restart)"
