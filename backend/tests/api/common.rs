@@ -7,6 +7,8 @@ use std::{
     sync::OnceLock,
 };
 
+pub mod redis_server;
+
 use base64::{engine::general_purpose::STANDARD, Engine};
 use powboard::{client_ip::ClientKey, config::Config, pow::ChallengeResponse, secrets::SecretKey};
 use reqwest::{header::HeaderMap, RequestBuilder, Response};
