@@ -37,8 +37,9 @@ server-deps:
 
 ## test: everything CI checks (format, lints, Rust tests on PostgreSQL, frontend unit and
 ##       browser tests, GeoIP tests, ops checks with the production topology smoke test,
-##       and the short resilience run: faults, slow clients, a one-minute soak)
-test: rust-check rust-test frontend-test ops-test resilience-short
+##       the short resilience run: faults, slow clients, a one-minute soak, and the
+##       cluster scenarios: three instances, Redis and Caddy)
+test: rust-check rust-test frontend-test ops-test resilience-short cluster-test
 
 ## rust-check: rustfmt, clippy (warnings are errors), and .sqlx/ matching the migrations
 rust-check: server-deps sqlx-check
@@ -55,6 +56,7 @@ sqlx-check: sqlx-prepare
 ## rust-test: the server's unit and integration tests against a real PostgreSQL
 rust-test: release geoip-test-deps
 	@command -v cargo-nextest >/dev/null || $(CARGO) install --locked cargo-nextest
+	@command -v redis-server >/dev/null || scripts/apt-install.sh redis-server
 	@command -v promtool >/dev/null || scripts/apt-install.sh prometheus
 	scripts/dev-env.sh exec $(CARGO) nextest run --release --locked --no-fail-fast
 

@@ -30,6 +30,9 @@ def targets(r):
     if r.get("metrics"):
         cost = r["metrics"]["worst_cost_us"]
         add("metrics on - off: server CPU per request (µs, worst route)", cost, "<= 2", cost <= 2.0)
+    if r.get("redis"):
+        added = r["redis"]["added_p99_ms"]
+        add("Redis store - memory store: added p99 per checked request (ms)", added, "<= 1", added <= 1.0)
     s = r["spray"]
     add(f"spray of {s['keys']} keys: RSS growth per key (bytes), server still serving",
         s["bytes_per_key"], f"<= {SPRAY_BYTES_PER_KEY_BUDGET} and 200 after",
@@ -119,6 +122,8 @@ def markdown(r):
             L.append(f"| `GET {route}` | {v['off_us']} | {v['on_us']} | **{v['cost_us']}** |")
         L += ["", f"The exposition after the run: {me['scrape']['series']} series, {me['scrape']['bytes']} bytes "
               f"(HTTP {me['scrape']['status']}).", ""]
+    if r.get("redis"):
+        L += redis_markdown(r["redis"])
     L += ["## Commands", ""]
     cmds = [v[side]["command"] for v in r["reads"].values() for side in ("pgbench", "http", "half_load")]
     cmds += [v["command"] for v in r.get("rare_search", {}).values()]
@@ -127,6 +132,22 @@ def markdown(r):
              r["healthz"]["command"], r["challenge"]["command"], sp["wrk"]["command"]]
     if r.get("metrics"):
         cmds.append(r["metrics"]["command"])
+    if r.get("redis"):
+        cmds.append(r["redis"]["command"])
     L += ["```"] + cmds + ["```", "", "Server settings: `" + " ".join(f"{k}={v}" for k, v in s["server"].items()) + "`",
           "(plus fixed dev secrets and the bench database URL). Raw figures: `bench/report.json`.", ""]
     return "\n".join(L)
+
+
+def redis_markdown(rc):
+    """The section of the Redis phase (bench/redis_cost.py)."""
+    m, x = rc["memory"], rc["redis"]
+    return ["## Cost of the Redis store", "",
+            f"`GET {rc['route']}` (cached answer, read budget checked), one kept-alive client, "
+            f"{rc['rounds']} alternating rounds of {rc['requests_per_round']} requests per server, "
+            "RATE_STORE=memory vs RATE_STORE=redis (a private redis-server on loopback), same run:", "",
+            "| store | p50 (ms) | p99 (ms) | server CPU per request (µs) |", "| --- | --- | --- | --- |",
+            f"| memory | {m['p50_ms']} | {m['p99_ms']} | {m['server_cpu_us_per_req']} |",
+            f"| redis | {x['p50_ms']} | {x['p99_ms']} | {x['server_cpu_us_per_req']} |",
+            f"| **added by Redis** | **{rc['added_p50_ms']}** | **{rc['added_p99_ms']}** | "
+            f"**{rc['added_cpu_us_per_req']}** |", ""]

@@ -4,7 +4,8 @@ reads (newest page and a word search) by oha vs pgbench running the server's SQL
 latency at half of the measured capacity, the count route, challenge issuance and
 /healthz, writes with pre-solved proofs of work by wrk vs pgbench running the same
 transaction, and memory (idle, after the reads, after a spray of distinct client
-keys). Writes bench/report.json and bench/report.md."""
+keys), and the Redis store's cost against the memory store's. Writes
+bench/report.json and bench/report.md."""
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lib  # noqa: E402
 import metrics_cost  # noqa: E402
+import redis_cost  # noqa: E402
 import report  # noqa: E402
 
 SECS = int(os.environ.get("BENCH_SECS", "10"))
@@ -26,6 +28,9 @@ SPRAY_KEYS = int(os.environ.get("BENCH_SPRAY_KEYS", "1000000"))
 # Metrics on vs off: alternating rounds of METRICS_SECS each (see metrics_cost.py).
 METRICS_ROUNDS = int(os.environ.get("BENCH_METRICS_ROUNDS", "3"))
 METRICS_SECS = int(os.environ.get("BENCH_METRICS_SECS", "5"))
+# Redis store vs memory store: alternating rounds of REDIS_REQUESTS (see redis_cost.py).
+REDIS_ROUNDS = int(os.environ.get("BENCH_REDIS_ROUNDS", "5"))
+REDIS_REQUESTS = int(os.environ.get("BENCH_REDIS_REQUESTS", "2000"))
 BIN = os.environ.get("BENCH_BIN", str(lib.ROOT / "target/release/powboard"))
 OUT = Path(os.environ.get("BENCH_OUT", str(lib.BENCH / "out")))
 UA = "powboard-bench/1"
@@ -175,6 +180,8 @@ def main():
     res["memory"] = mem
     lib.log(f"metrics: server CPU per request, metrics off vs on, {METRICS_ROUNDS} alternating rounds")
     res["metrics"] = metrics_cost.run(BIN, server_env(db), METRICS_SECS, CONC, METRICS_ROUNDS, OUT)
+    lib.log(f"redis: a checked request with RATE_STORE=redis vs memory, {REDIS_ROUNDS} alternating rounds")
+    res["redis"] = redis_cost.run(BIN, server_env(db), REDIS_ROUNDS, REDIS_REQUESTS, OUT)
     res["spray"] = spray(db)
     res["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     res["targets"] = report.targets(res)

@@ -1,7 +1,8 @@
-"""The harness shared by `make bench` (bench/) and `make resilience` (scripts/resilience/):
-the release server on a free port, the oha load tool with its report parsed, and
-PoW tokens pre-solved by `powboard pow solve`. Standard library only, so neither
-needs a virtualenv; all traffic goes to 127.0.0.1."""
+"""The harness shared by `make bench` (bench/), `make resilience` (scripts/resilience/)
+and `make cluster-test` (scripts/cluster/): the release server on a free port, one
+request on a fresh connection, the scenario loop with its PASS/FAIL lines, the oha
+load tool with its report parsed, and PoW tokens pre-solved by `powboard pow solve`.
+Standard library only, so none needs a virtualenv; all traffic goes to 127.0.0.1."""
 import http.client
 import json
 import os
@@ -10,8 +11,13 @@ import signal
 import socket
 import subprocess
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+
+def log(msg):
+    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 def free_port():
@@ -29,6 +35,53 @@ def get(port, path, headers=None, timeout=10):
         return r.status, r.read()
     finally:
         c.close()
+
+
+def request(port, method, path, body=None, headers=None, timeout=10, source=None, ua="powboard-harness/1"):
+    """One request on a fresh connection, from `source` when given (a 127.0.0.0/8
+    address: another client to the board): (status, parsed JSON or raw bytes,
+    lower-cased headers, seconds)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                   source_address=(source, 0) if source else None)
+    t0 = time.monotonic()
+    try:
+        hdrs = {"Connection": "close", "User-Agent": ua, **(headers or {})}
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+            body = json.dumps(body)
+        c.request(method, path, body=body, headers=hdrs)
+        r = c.getresponse()
+        raw = r.read()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = raw
+        return r.status, data, {k.lower(): v for k, v in r.getheaders()}, time.monotonic() - t0
+    finally:
+        c.close()
+
+
+def run_scenarios(scenarios, only=(), call=lambda fn: fn()):
+    """Runs each (name, fn) of `scenarios` (all, or those named in `only`) through
+    `call`, which returns (ok, figures); prints `== name`, then `PASS name figures` or
+    `FAIL name figures` (a scenario that raises fails, with its reason). Returns
+    (passed, failed)."""
+    passed = failed = 0
+    for name, fn in scenarios:
+        if only and name not in only:
+            continue
+        print(f"== {name}", flush=True)
+        t0 = time.monotonic()
+        try:
+            ok, figures = call(fn)
+        except Exception as e:
+            traceback.print_exc()
+            ok, figures = False, f"error: {type(e).__name__}: {e}"
+        figures += f" ({time.monotonic() - t0:.0f}s)"
+        print(f"{'PASS' if ok else 'FAIL'} {name} {figures}", flush=True)
+        passed += bool(ok)
+        failed += not ok
+    return passed, failed
 
 
 class Server:
@@ -62,6 +115,9 @@ class Server:
                 pass
             time.sleep(0.05)
         return False
+
+    def alive(self):
+        return self.proc.poll() is None
 
     def rss_mib(self):
         m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{self.proc.pid}/status").read_text())

@@ -85,6 +85,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where the budgets' counters live (`RATE_STORE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RateStoreKind {
+    /// This process's memory: one instance.
+    Memory,
+    /// Redis or Valkey at `REDIS_URL`: shared by every instance.
+    Redis,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct Config {
     /// PostgreSQL URL (default: the private cluster of `make run`).
@@ -143,6 +152,16 @@ pub struct Config {
     /// Memory bound of the limiter: client keys tracked per budget.
     #[arg(long, env = "RATE_MAX_TRACKED_CLIENTS", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(16..))]
     pub rate_max_tracked_clients: u64,
+    /// Where budgets are counted: `memory` (this process) or `redis` (shared by every
+    /// instance through REDIS_URL; each instance falls back to memory while it is down).
+    #[arg(long, env = "RATE_STORE", value_enum, default_value = "memory")]
+    pub rate_store: RateStoreKind,
+    /// Redis or Valkey for RATE_STORE=redis, e.g. redis://127.0.0.1:6379/0.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Deadline of one check against Redis in ms; a check past it counts in memory.
+    #[arg(long, env = "RATE_STORE_TIMEOUT_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub rate_store_timeout_ms: u64,
     /// Require a proof of work for every listing.
     #[arg(long, env = "POW_ENABLE", default_value_t = true, action = ArgAction::Set)]
     pub pow_enable: bool,
@@ -255,6 +274,14 @@ impl Config {
         Cli::parse_from(["powboard"]).config
     }
 
+    /// `REDIS_URL` when set and not blank.
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+    }
+
     pub fn trusted_proxies(&self) -> Vec<IpNet> {
         self.trusted_proxies.iter().filter_map(|t| t.0).collect()
     }
@@ -295,6 +322,10 @@ impl Config {
             "BODY_LIMIT_BYTES must be at least 64"
         );
         anyhow::ensure!(self.db_pool_max >= 1, "DB_POOL_MAX must be at least 1");
+        anyhow::ensure!(
+            self.rate_store != RateStoreKind::Redis || self.redis_url().is_some(),
+            "RATE_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
+        );
         if let Some(m) = self.metrics_addr.0 {
             // The same port on another address of this host would still be the public
             // port for whoever reaches that address; 0 (tests) picks a free one.

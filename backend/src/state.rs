@@ -3,7 +3,7 @@
 //! (`FromRef`), so a handler asks only for what it uses (`State<PgPool>`,
 //! `State<Arc<PowSettings>>`, ...). Features import this module; the lifecycle
 //! (`app`) builds it.
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::extract::FromRef;
@@ -11,10 +11,11 @@ use sqlx::PgPool;
 
 use crate::{
     client_ip::{ClientIpConfig, Clients},
-    config::Config,
+    config::{Config, RateStoreKind},
     extract::BodyLimit,
     geoip::GeoIp,
     guards::rate_limit::Budgets,
+    limiter::redis_store::RedisShared,
     listings::{front_page::FrontPageCache, text::MaxBodyChars},
     metrics::Metrics,
     pow::PowSettings,
@@ -45,6 +46,23 @@ impl AppState {
             v6_prefix: config.ipv6_prefix_len,
         };
         let metrics = Metrics::new(config.metrics_addr.0.is_some());
+        let redis = match (config.rate_store, config.redis_url()) {
+            (RateStoreKind::Redis, Some(url)) => {
+                tracing::info!(
+                    timeout_ms = config.rate_store_timeout_ms,
+                    "rate limit budgets shared in Redis (RATE_STORE=redis)"
+                );
+                Some(RedisShared::new(
+                    url,
+                    Duration::from_millis(config.rate_store_timeout_ms),
+                    secrets.ip_salt.clone(),
+                    metrics.ratelimit_store_errors.clone(),
+                    metrics.ratelimit_store_fallback.clone(),
+                )?)
+            }
+            // `Config::validate` refuses RATE_STORE=redis without a URL.
+            _ => None,
+        };
         Ok(Self {
             pool,
             clients: Arc::new(Clients::new(
@@ -53,7 +71,7 @@ impl AppState {
                 open_geoip(config)?,
             )),
             pow: Arc::new(PowSettings::from_config(config, secrets.pow_key)),
-            budgets: Budgets::from_config(config, &metrics),
+            budgets: Budgets::from_config(config, &metrics, redis.as_ref()),
             stats: Arc::new(StatsCache::default()),
             front_page: Arc::new(FrontPageCache::default()),
             max_body_chars: MaxBodyChars(config.max_body_chars as usize),

@@ -14,15 +14,14 @@ import os
 import sys
 import threading
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
-from harness import log, request  # noqa: E402
+import cluster  # noqa: E402
+from cluster import log, request  # noqa: E402
 
-OUT = Path(os.environ.get("CLUSTER_OUT", str(harness.ROOT / ".data/cluster-test")))
+OUT = Path(os.environ.get("CLUSTER_OUT", str(cluster.ROOT / ".data/cluster-test")))
 READ_MAX, READ_WINDOW = 10, 4.0
 SECRETS = {"POW_SECRET_KEY": "Y2x1c3Rlci10ZXN0LXBvdy1zZWNyZXQta2V5LTMyYnk=",
            "IP_HASH_SALT": "Y2x1c3Rlci10ZXN0LWlwLWhhc2gtc2FsdC0zMi1ieXQ="}
@@ -101,7 +100,7 @@ def one_token(board, db):
     c = fresh_client()
     status, ch, _ = request(board.instances[0].port, "GET", "/api/pow/challenge", source=c)
     assert status == 200, f"challenge: {status}"
-    pow_headers = harness.solve(ch)
+    pow_headers = cluster.solve(ch)
     body = {"body": f"one token {ch['challenge'][:8]}"}
     gate = threading.Barrier(20)
 
@@ -114,7 +113,7 @@ def one_token(board, db):
         results = list(ex.map(post, range(20)))
     created = [r for r in results if r[0] == 201]
     replayed = [r for r in results if r[0] == 409 and r[1]["error"]["code"] == "POW_REPLAYED"]
-    rows = int(harness.psql(db, f"SELECT count(*) FROM listings WHERE body = '{body['body']}'"))
+    rows = int(cluster.psql(db, f"SELECT count(*) FROM listings WHERE body = '{body['body']}'"))
     figures = f"201={len(created)} POW_REPLAYED={len(replayed)} other={20 - len(created) - len(replayed)} rows={rows}"
     return len(created) == 1 and len(replayed) == 19 and rows == 1, figures
 
@@ -167,7 +166,7 @@ def coherence(board, db):
 
     def post():
         status, ch, _ = request(board.instances[0].port, "GET", "/api/pow/challenge", source=poster)
-        hdrs = harness.solve(ch)
+        hdrs = cluster.solve(ch)
         status, data, _ = request(board.instances[0].port, "POST", "/api/listings",
                                   body={"body": f"coherent {time.time()}"}, headers=hdrs, source=poster)
         assert status == 201, status
@@ -177,8 +176,8 @@ def coherence(board, db):
         return now == old + 1 if route != ROUTES[2] else bool(now) and now[0] == new_id
 
     def hide_latest():
-        new_id = int(harness.psql(db, "SELECT max(id) FROM listings WHERE NOT is_hidden"))
-        harness.subprocess.run([harness.BIN, "listings", "hide", str(new_id)], check=True, capture_output=True,
+        new_id = int(cluster.psql(db, "SELECT max(id) FROM listings WHERE NOT is_hidden"))
+        cluster.subprocess.run([cluster.BIN, "listings", "hide", str(new_id)], check=True, capture_output=True,
                                env=dict(os.environ, DATABASE_URL=db, RUST_LOG="warn"))
         return new_id
 
@@ -298,7 +297,7 @@ def sigkill_under_writes(board, db):
     def challenge(_):
         return request(board.caddy.port, "GET", "/api/pow/challenge", source=c)[1]
     with ThreadPoolExecutor(4) as ex:
-        tokens = list(ex.map(harness.solve, ex.map(challenge, range(n_tokens))))
+        tokens = list(ex.map(cluster.solve, ex.map(challenge, range(n_tokens))))
     lock, results, stop = threading.Lock(), [], threading.Event()
     it = iter(tokens)
 
@@ -311,16 +310,20 @@ def sigkill_under_writes(board, db):
             r = timed(board.caddy.port, "POST", "/api/listings", c, body={"body": "under fire"}, headers=tok)
             with lock:
                 results.append(r)
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     threads = [threading.Thread(target=writer) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    # The kill comes once a third of the tokens are spent (whatever the machine's
+    # speed), so writes are in flight before, during and after it.
+    deadline = time.monotonic() + 60
+    while len(results) < n_tokens // 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
     victim = board.instances[2]
     t_kill = time.monotonic()
     victim.proc.kill()
-    log(f"SIGKILL {victim.name} under writes")
+    log(f"SIGKILL {victim.name} under writes after {len(results)} posts")
     time.sleep(3)
     stop.set()
     for t in threads:
@@ -328,7 +331,7 @@ def sigkill_under_writes(board, db):
     created = [r["data"]["id"] for r in results if r["status"] == 201]
     after = sum(1 for r in results if r["status"] == 201 and r["sent"] > t_kill)
     ids = ",".join(map(str, created)) or "0"
-    found = int(harness.psql(db, f"SELECT count(*) FROM listings WHERE id IN ({ids})"))
+    found = int(cluster.psql(db, f"SELECT count(*) FROM listings WHERE id IN ({ids})"))
     others = {}
     for r in results:
         if r["status"] != 201:
@@ -352,29 +355,15 @@ SCENARIOS = [
 
 
 def main():
-    if not Path(harness.BIN).exists():
-        raise SystemExit(f"{harness.BIN} not found (make release)")
+    if not Path(cluster.BIN).exists():
+        raise SystemExit(f"{cluster.BIN} not found (make release)")
     only = {s for s in os.environ.get("CLUSTER_ONLY", "").split(",") if s}
     OUT.mkdir(parents=True, exist_ok=True)
-    db = harness.createdb("powboard_cluster")
-    board = harness.Board(db, OUT, n=3, env=ENV)
+    db = cluster.createdb("powboard_cluster")
+    board = cluster.Board(db, OUT, n=3, env=ENV)
     log(f"3 instances behind Caddy on {board.caddy.base}, Redis on {board.redis.url}")
-    passed = failed = 0
     try:
-        for name, fn in SCENARIOS:
-            if only and name not in only:
-                continue
-            print(f"== {name}", flush=True)
-            t0 = time.monotonic()
-            try:
-                ok, figures = fn(board, db)
-            except Exception as e:  # a scenario that crashes is a failure, with its reason
-                traceback.print_exc()
-                ok, figures = False, f"error: {type(e).__name__}: {e}"
-            figures += f" ({time.monotonic() - t0:.0f}s)"
-            print(f"{'PASS' if ok else 'FAIL'} {name} {figures}", flush=True)
-            passed += bool(ok)
-            failed += not ok
+        passed, failed = cluster.shared.run_scenarios(SCENARIOS, only, lambda fn: fn(board, db))
     finally:
         board.stop()
     print(f"{passed} passed, {failed} failed (logs in {OUT})")

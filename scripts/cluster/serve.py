@@ -4,16 +4,17 @@ on http://127.0.0.1:8080 (CLUSTER_PORT). Against DATABASE_URL and the secrets of
 scripts/dev-env.sh, like `make run`. Ctrl-C stops everything."""
 import os
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
+import cluster  # noqa: E402
 
 
 def first_free(port):
-    import socket
+    """The first free port from `port` up (a stable Redis port across restarts)."""
     while True:
         with socket.socket() as s:
             try:
@@ -26,8 +27,8 @@ def first_free(port):
 def main():
     n = int(os.environ.get("CLUSTER_INSTANCES", "3"))
     port = int(os.environ.get("CLUSTER_PORT", "8080"))
-    work = harness.ROOT / ".data/cluster"
-    board = harness.Board(os.environ["DATABASE_URL"], work, n=n, caddy_port=port,
+    work = cluster.ROOT / ".data/cluster"
+    board = cluster.Board(os.environ["DATABASE_URL"], work, n=n, caddy_port=port,
                           redis_port=first_free(6380),
                           env={"RUST_LOG": os.environ.get("RUST_LOG", "info"), "LOG_FORMAT": "pretty"})
     print(f"powboard: {n} instances ({', '.join(i.base for i in board.instances)}) sharing budgets in "

@@ -4,18 +4,15 @@ stop and start themselves (port RESILIENCE_PG_PORT, default 54339, data under
 small HTTP helpers; the server process, oha and pre-solving are the harness shared
 with the bench (scripts/harness.py). Standard library only; all traffic goes to
 127.0.0.1."""
-import http.client
-import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import harness  # noqa: E402
-from harness import oha, real_errors  # noqa: E402,F401  (the scenarios import them from here)
+from harness import log, oha, real_errors  # noqa: E402,F401  (the scenarios import them from here)
 HERE = Path(__file__).resolve().parent
 BIN = os.environ.get("RESILIENCE_BIN", str(ROOT / "target/release/powboard"))
 OUT = Path(os.environ.get("RESILIENCE_OUT", str(ROOT / ".data/resilience-out")))
@@ -23,10 +20,6 @@ PG_PORT = int(os.environ.get("RESILIENCE_PG_PORT", "54339"))
 SECRETS = {"POW_SECRET_KEY": "cmVzaWxpZW5jZS1wb3ctc2VjcmV0LWtleS0zMi1ieXQ=",
            "IP_HASH_SALT": "cmVzaWxpZW5jZS1pcC1oYXNoLXNhbHQtMzItYnl0ZXM="}
 UA = "powboard-resilience/1"
-
-
-def log(msg):
-    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 def _bindir():
@@ -105,23 +98,8 @@ class Server(harness.Server):
 
 def request(port, method, path, body=None, headers=None, timeout=10):
     """One request on a fresh connection: (status, parsed JSON or raw bytes, seconds)."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    t0 = time.monotonic()
-    try:
-        hdrs = {"Connection": "close", "User-Agent": UA, **(headers or {})}
-        if body is not None:
-            hdrs["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        c.request(method, path, body=body, headers=hdrs)
-        r = c.getresponse()
-        raw = r.read()
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = raw
-        return r.status, data, time.monotonic() - t0
-    finally:
-        c.close()
+    status, data, _, secs = harness.request(port, method, path, body, headers, timeout, ua=UA)
+    return status, data, secs
 
 
 def error_code(data):

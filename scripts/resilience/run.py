@@ -5,8 +5,6 @@ private PostgreSQL cluster this script starts and stops itself. Each scenario pr
 RESILIENCE_ONLY=name,name runs a subset; RESILIENCE_SOAK_SECS sets the soak length."""
 import os
 import sys
-import time
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,22 +34,8 @@ def main():
     cl.init()
     cl.stop("immediate")  # a cluster left over by an interrupted run
     cl.start()
-    passed = failed = 0
     try:
-        for name, fn in SCENARIOS:
-            if only and name not in only:
-                continue
-            print(f"== {name}", flush=True)
-            t0 = time.monotonic()
-            try:
-                ok, figures = fn(cl)
-            except Exception as e:  # a scenario that crashes is a failure, with its reason
-                traceback.print_exc()
-                ok, figures = False, f"error: {type(e).__name__}: {e}"
-            figures += f" ({time.monotonic() - t0:.0f}s)"
-            print(f"{'PASS' if ok else 'FAIL'} {name} {figures}", flush=True)
-            passed += bool(ok)
-            failed += not ok
+        passed, failed = common.harness.run_scenarios(SCENARIOS, only, lambda fn: fn(cl))
     finally:
         cl.stop("fast")
     print(f"{passed} passed, {failed} failed")

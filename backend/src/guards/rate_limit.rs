@@ -19,7 +19,7 @@ use crate::{
     client_ip::{ClientIdentity, ClientKey},
     config::Config,
     error::ApiError,
-    limiter::{Decision, LimiterConfig, RateStore},
+    limiter::{redis_store::RedisShared, Decision, LimiterConfig, RateStore},
     metrics::{BudgetMetrics, Metrics},
 };
 
@@ -34,24 +34,38 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// A budget counted in this process's memory, without metrics (tests).
     pub fn new(name: &'static str, max: u32, window_secs: u64, max_tracked: usize) -> Self {
-        Self::with_metrics(name, max, window_secs, max_tracked, &Metrics::disabled())
+        Self::with_store(
+            name,
+            max,
+            window_secs,
+            max_tracked,
+            &Metrics::disabled(),
+            None,
+        )
     }
 
-    pub fn with_metrics(
+    /// `redis`: the shared store (`RATE_STORE=redis`); None counts in memory.
+    pub fn with_store(
         name: &'static str,
         max: u32,
         window_secs: u64,
         max_tracked: usize,
         metrics: &Metrics,
+        redis: Option<&Arc<RedisShared>>,
     ) -> Self {
         let window = Duration::from_secs(window_secs);
         let store = (max > 0).then(|| {
-            RateStore::memory(LimiterConfig {
+            let cfg = LimiterConfig {
                 max,
                 window,
                 max_tracked,
-            })
+            };
+            match redis {
+                Some(shared) => RateStore::redis(shared.clone(), name, cfg),
+                None => RateStore::memory(cfg),
+            }
         });
         let policy =
             HeaderValue::try_from(format!("\"{name}\";q={max};w={window_secs}")).expect("ASCII");
@@ -137,15 +151,17 @@ pub struct Budgets {
 }
 
 impl Budgets {
-    pub fn from_config(c: &Config, metrics: &Metrics) -> Self {
+    /// `redis`: the shared store when `RATE_STORE=redis`.
+    pub fn from_config(c: &Config, metrics: &Metrics, redis: Option<&Arc<RedisShared>>) -> Self {
         let tracked = usize::try_from(c.rate_max_tracked_clients).unwrap_or(usize::MAX);
         let budget = |name, max, window_secs| {
-            Arc::new(Budget::with_metrics(
+            Arc::new(Budget::with_store(
                 name,
                 max,
                 window_secs,
                 tracked,
                 metrics,
+                redis,
             ))
         };
         Self {

@@ -4,8 +4,10 @@
 //!
 //! - [`window`]: one key's ring of sub-window counters (the algorithm below);
 //! - [`table`]: the bounded concurrent table of keys, its reserve and sweep;
-//! - [`store`]: [`RateStore`], where a budget's counters live (this process's memory;
-//!   a shared store behind the same calls), with the consuming `check` and `peek`;
+//! - [`store`]: [`RateStore`], where a budget's counters live (this process's memory,
+//!   or Redis behind the same calls), with the consuming `check` and `peek`;
+//! - [`redis_store`]: the budgets shared by every instance in Redis or Valkey, with its
+//!   in-memory fallback while Redis is unreachable;
 //! - [`sketch`]: the degraded mode of a full table (clients counted in hashed buckets);
 //! - [`research`]: the measurement behind the early-refusal and sketch figures.
 //!
@@ -46,6 +48,7 @@
 use std::hash::Hash;
 use std::time::Duration;
 
+pub mod redis_store;
 pub mod research;
 mod sketch;
 pub mod store;

@@ -3,9 +3,13 @@
 //! budget's state for a key, counting nothing). The calls are async so that a store
 //! shared by several instances (one round trip per check) fits behind them; the
 //! memory store answers at once, with no allocation and no lock beyond its shard's.
-//! Each store reads its own clock (the memory store the CPU's TSC, see `table`).
+//! Each store reads its own clock (the memory store the CPU's TSC, see `table`; the
+//! Redis store Redis's, one clock for all instances).
+use std::sync::Arc;
+
 use crate::client_ip::ClientKey;
 
+use super::redis_store::{RedisShared, RedisStore};
 use super::{Decision, LimiterConfig, LimiterKey, SlidingWindowLimiter};
 
 impl LimiterKey for ClientKey {
@@ -18,6 +22,9 @@ impl LimiterKey for ClientKey {
 pub enum RateStore {
     /// This process's memory: the bounded table of `table`.
     Memory(SlidingWindowLimiter<ClientKey>),
+    /// Redis or Valkey, shared by every instance (`redis_store`); this process's memory
+    /// only while Redis is unreachable.
+    Redis(RedisStore),
 }
 
 impl RateStore {
@@ -25,10 +32,15 @@ impl RateStore {
         Self::Memory(SlidingWindowLimiter::new(cfg))
     }
 
+    pub fn redis(shared: Arc<RedisShared>, budget: &str, cfg: LimiterConfig) -> Self {
+        Self::Redis(RedisStore::new(shared, budget, cfg))
+    }
+
     /// Decides on one request of `key` now; an allowed request is counted.
     pub async fn check(&self, key: ClientKey) -> Decision {
         match self {
             Self::Memory(table) => table.check(key, quanta::Instant::now()),
+            Self::Redis(store) => store.check(key).await,
         }
     }
 
@@ -37,29 +49,32 @@ impl RateStore {
     pub async fn peek(&self, key: ClientKey) -> Decision {
         match self {
             Self::Memory(table) => table.peek(key, quanta::Instant::now()),
+            Self::Redis(store) => store.peek(key).await,
+        }
+    }
+
+    /// The table held in this process: the store itself, or the Redis store's stand-in.
+    fn local(&self) -> &SlidingWindowLimiter<ClientKey> {
+        match self {
+            Self::Memory(table) => table,
+            Self::Redis(store) => store.fallback(),
         }
     }
 
     /// Upkeep: drops the keys held in this process with nothing left counting; returns
-    /// how many.
+    /// how many. (Redis keys expire by themselves.)
     pub fn sweep(&self) -> usize {
-        match self {
-            Self::Memory(table) => table.sweep(quanta::Instant::now()),
-        }
+        self.local().sweep(quanta::Instant::now())
     }
 
     /// Keys held in this process.
     pub fn tracked(&self) -> usize {
-        match self {
-            Self::Memory(table) => table.tracked(),
-        }
+        self.local().tracked()
     }
 
     /// New clients so far that found this process's table at its bound.
     pub fn table_full_events(&self) -> u64 {
-        match self {
-            Self::Memory(table) => table.table_full_events(),
-        }
+        self.local().table_full_events()
     }
 }
 

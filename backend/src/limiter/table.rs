@@ -178,6 +178,12 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
         removed
     }
 
+    /// The instant of tick 0: sub-window edges fall on whole ms after it (tests that
+    /// replay one sequence of times on another store align their clocks here).
+    pub fn started(&self) -> Instant {
+        self.clock.start
+    }
+
     /// Keys currently held (fine and coarse).
     pub fn tracked(&self) -> usize {
         self.tracked.load(Ordering::Acquire)

@@ -8,6 +8,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+pub mod redis_server;
+
 use base64::{engine::general_purpose::STANDARD, Engine};
 use powboard::{client_ip::ClientKey, config::Config, pow::ChallengeResponse, secrets::SecretKey};
 use reqwest::{header::HeaderMap, RequestBuilder, Response};

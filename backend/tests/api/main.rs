@@ -15,6 +15,7 @@ mod moderation;
 mod pow_guard;
 mod pow_vectors;
 mod read_caches;
+mod redis_store;
 mod search_strategy;
 mod shutdown;
 mod surge;

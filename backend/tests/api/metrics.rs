@@ -21,7 +21,7 @@ use sqlx::PgPool;
 
 /// One scrape: sample name + sorted labels -> value.
 #[derive(Debug, Default)]
-struct Scrape {
+pub(crate) struct Scrape {
     text: String,
     samples: HashMap<String, f64>,
 }
@@ -62,7 +62,7 @@ impl Scrape {
         Self { text, samples }
     }
 
-    fn get(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+    pub(crate) fn get(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         self.samples
             .get(&series(name, labels))
             .copied()
@@ -78,7 +78,7 @@ impl Scrape {
     }
 }
 
-async fn scrape(app: &TestApp) -> Scrape {
+pub(crate) async fn scrape(app: &TestApp) -> Scrape {
     let addr = app.metrics_addr.expect("metrics are on in these tests");
     let res = app
         .http

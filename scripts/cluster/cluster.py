@@ -2,30 +2,25 @@
 Redis (Debian's `redis-server` on a free port, files in a directory of ours, never the
 machine's own server on 6379), N release binaries with RATE_STORE=redis against one
 PostgreSQL database, and Debian's Caddy running the production caddy/Caddyfile with
-the instances as its upstreams. Used by `make run-cluster` and `make cluster-test`.
-Standard library only; everything listens on 127.0.0.1."""
-import http.client
+the instances as its upstreams. Used by `make run-cluster` and `make cluster-test`;
+the server process, requests and the scenario loop are the shared harness
+(scripts/harness.py). Standard library only; everything listens on 127.0.0.1."""
 import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import harness as shared  # noqa: E402
+from harness import free_port, log  # noqa: E402,F401  (run.py and serve.py use them from here)
+
 BIN = os.environ.get("POWBOARD_BIN", str(ROOT / "target/release/powboard"))
 UA = "powboard-cluster/1"
-
-
-def log(msg):
-    print(f"  [{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port, secs, proc=None):
@@ -92,48 +87,14 @@ def _on_path(tool):
     return any(Path(d, tool).exists() for d in os.environ.get("PATH", "").split(":"))
 
 
-class Instance:
-    """`powboard serve` on a free port with the shared settings plus `env`."""
+class Instance(shared.Server):
+    """`powboard serve` on a free port with the cluster's settings (`env`), none of the
+    caller's RATE_, POW_, DB_, REDIS_ or LISTEN_ variables; not waited for."""
 
     def __init__(self, name, env, logdir):
         self.name = name
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.logpath = Path(logdir) / f"{name}.log"
-        full = {k: v for k, v in os.environ.items()
-                if not k.startswith(("RATE_", "POW_", "DB_", "REDIS_", "LISTEN_"))}
-        full.update(env)
-        full["LISTEN_ADDR"] = f"127.0.0.1:{self.port}"
-        self.log = open(self.logpath, "w")
-        self.proc = subprocess.Popen([BIN, "serve"], env=full, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, secs=60):
-        deadline = time.monotonic() + secs
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if request(self.port, "GET", "/readyz", timeout=2)[0] == 200:
-                    return True
-            except OSError:
-                pass
-            time.sleep(0.05)
-        return False
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def logtext(self):
-        self.log.flush()
-        return self.logpath.read_text(errors="replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        super().__init__(BIN, env, Path(logdir) / f"{name}.log",
+                         drop=("RATE_", "POW_", "DB_", "REDIS_", "LISTEN_"), wait=False)
 
 
 class Caddy:
@@ -184,7 +145,7 @@ class Board:
         try:
             self.instances = [Instance(f"instance-{i + 1}", self.env, self.workdir) for i in range(n)]
             for inst in self.instances:
-                if not inst.wait_ready():
+                if not inst.wait_ready(60, "/readyz"):
                     raise RuntimeError(f"{inst.name} not ready; see {inst.logpath}")
             self.caddy = Caddy([f"127.0.0.1:{i.port}" for i in self.instances], self.workdir / "caddy",
                                caddy_port)
@@ -203,23 +164,8 @@ class Board:
 def request(port, method, path, body=None, headers=None, timeout=10, source=None):
     """One request on a fresh connection from `source` (a 127.0.0.0/8 address: each is
     another client to the board): (status, parsed JSON or raw bytes, headers)."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
-                                   source_address=(source, 0) if source else None)
-    try:
-        hdrs = {"Connection": "close", "User-Agent": UA, **(headers or {})}
-        if body is not None:
-            hdrs["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        c.request(method, path, body=body, headers=hdrs)
-        r = c.getresponse()
-        raw = r.read()
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = raw
-        return r.status, data, {k.lower(): v for k, v in r.getheaders()}
-    finally:
-        c.close()
+    status, data, hdrs, _ = shared.request(port, method, path, body, headers, timeout, source, UA)
+    return status, data, hdrs
 
 
 def solve(challenge_json):
