@@ -37,8 +37,9 @@ server-deps:
 
 ## test: everything CI checks (format, lints, Rust tests on PostgreSQL, frontend unit and
 ##       browser tests, GeoIP tests, ops checks with the production topology smoke test,
-##       and the short resilience run: faults, slow clients, a one-minute soak)
-test: rust-check rust-test frontend-test ops-test resilience-short
+##       the OpenAPI checks (generated types up to date, Schemathesis), and the short
+##       resilience run: faults, slow clients, a one-minute soak)
+test: rust-check rust-test frontend-test openapi-test ops-test resilience-short
 
 ## rust-check: rustfmt, clippy (warnings are errors), and .sqlx/ matching the migrations
 rust-check: server-deps sqlx-check
