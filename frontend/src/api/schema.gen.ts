@@ -295,9 +295,11 @@ export interface operations {
         q?: string;
         /** @description The `next_cursor` of the previous page (opaque). */
         cursor?: string;
-        /** @description Page size, a plain decimal from 1 to 100 (default 30). */
-        limit?: number;
-        /** @description Only listings from this country: two letters (ISO 3166-1 alpha-2, either case). */
+        limit?: number | string;
+        /**
+         * @description Only listings from this country: two letters (ISO 3166-1 alpha-2, either
+         *     case); absent or empty: every country.
+         */
         country?: string;
       };
       header?: never;
@@ -407,15 +409,18 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The challenge, as given (16 bytes, base64url without padding); required when PoW is on. */
-        "X-PoW-Challenge"?: string | null;
+        /**
+         * @description The challenge, as given (16 bytes, base64url without padding); required when PoW is on
+         *     (ignored when it is off).
+         */
+        "X-PoW-Challenge"?: string;
         /** @description The challenge's token, as given; required when PoW is on. */
-        "X-PoW-Token"?: string | null;
+        "X-PoW-Token"?: string;
         /**
          * @description The `subpuzzles` nonces in order, comma-separated, each decimal without leading
          *     zeros (at most 20 digits); required when PoW is on.
          */
-        "X-PoW-Nonce"?: string | null;
+        "X-PoW-Nonce"?: string;
       };
       path?: never;
       cookie?: never;
