@@ -37,9 +37,10 @@ server-deps:
 
 ## test: everything CI checks (format, lints, Rust tests on PostgreSQL, frontend unit and
 ##       browser tests, GeoIP tests, ops checks with the production topology smoke test,
-##       the short resilience run: faults, slow clients, a one-minute soak, and the
-##       cluster scenarios: three instances, Redis and Caddy)
-test: rust-check rust-test frontend-test ops-test resilience-short cluster-test
+##       the OpenAPI checks (generated types up to date, Schemathesis), the short
+##       resilience run: faults, slow clients, a one-minute soak, and the cluster
+##       scenarios: three instances, Redis and Caddy)
+test: rust-check rust-test frontend-test openapi-test ops-test resilience-short cluster-test
 
 ## rust-check: rustfmt, clippy (warnings are errors), and .sqlx/ matching the migrations
 rust-check: server-deps sqlx-check

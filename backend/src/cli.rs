@@ -1,5 +1,5 @@
 //! The subcommands: `serve` (default), `migrate`, `listings hide|unhide` (see
-//! [`crate::moderation`]), `pow solve`.
+//! [`crate::moderation`]), `openapi`, `pow solve`.
 use std::io::Read;
 
 use anyhow::Context;
@@ -22,6 +22,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Listings { action } => moderate(&cli.config, action).await,
+        Command::Openapi => {
+            println!("{}", crate::openapi::document_json());
+            Ok(())
+        }
         Command::Pow {
             action:
                 PowAction::Solve {

@@ -34,6 +34,9 @@ pub enum Command {
         #[command(subcommand)]
         action: ListingsAction,
     },
+    /// Print the OpenAPI description of the API (what `GET /api/openapi.json`
+    /// serves) and exit; needs no database.
+    Openapi,
     /// Proof-of-work tools.
     Pow {
         #[command(subcommand)]

@@ -6,7 +6,8 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -45,20 +46,24 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Self::InvalidInput(_) => "INVALID_INPUT",
-            Self::PowRequired => "POW_REQUIRED",
-            Self::PowInvalid(_) => "POW_INVALID",
-            Self::PowExpired => "POW_EXPIRED",
-            Self::PowReplayed => "POW_REPLAYED",
-            Self::RateLimited { .. } => "RATE_LIMITED",
-            Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
-            Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
-            Self::RequestTimeout => "REQUEST_TIMEOUT",
-            Self::NotFound => "NOT_FOUND",
-            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            Self::Unavailable | Self::PoolTimedOut => "UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL",
+            Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::PowRequired => ErrorCode::PowRequired,
+            Self::PowInvalid(_) => ErrorCode::PowInvalid,
+            Self::PowExpired => ErrorCode::PowExpired,
+            Self::PowReplayed => ErrorCode::PowReplayed,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::RequestTimeout => ErrorCode::RequestTimeout,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::Unavailable | Self::PoolTimedOut => ErrorCode::Unavailable,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -90,7 +95,12 @@ impl IntoResponse for ApiError {
         if let Self::Internal(e) = &self {
             tracing::error!(error = format!("{e:#}"), "internal error");
         }
-        let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.error_code(),
+                message: self.to_string(),
+            },
+        };
         let mut res = (self.status(), Json(body)).into_response();
         if let Self::RateLimited { retry_after_secs } = self {
             res.headers_mut()
@@ -175,6 +185,60 @@ fn is_transient(code: Option<&str>) -> bool {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The stable machine codes, as the API sends them (and the OpenAPI description
+/// lists them, so clients get them as a type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    InvalidInput,
+    PowRequired,
+    PowInvalid,
+    PowExpired,
+    PowReplayed,
+    RateLimited,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RequestTimeout,
+    NotFound,
+    MethodNotAllowed,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "INVALID_INPUT",
+            Self::PowRequired => "POW_REQUIRED",
+            Self::PowInvalid => "POW_INVALID",
+            Self::PowExpired => "POW_EXPIRED",
+            Self::PowReplayed => "POW_REPLAYED",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
+            Self::NotFound => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::Unavailable => "UNAVAILABLE",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// The body of every error answer (the shape `IntoResponse` writes), for the
+/// OpenAPI description.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For people; may change between versions (the code does not).
+    pub message: String,
+}
+
 /// A response extension: this 503 came from the pool's acquire timeout (read by the
 /// metrics layer; extensions never reach the client).
 #[derive(Clone, Copy, Debug)]
@@ -217,6 +281,7 @@ mod tests {
         for (e, status, code) in cases {
             assert_eq!(e.status().as_u16(), status);
             assert_eq!(e.code(), code);
+            assert_eq!(serde_json::to_value(e.error_code()).unwrap(), code);
             if code == "INTERNAL" {
                 assert!(!e.to_string().contains("secret"));
             }

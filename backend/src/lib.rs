@@ -21,6 +21,7 @@ pub mod listings;
 pub mod metrics;
 pub mod moderation;
 pub mod notify;
+pub mod openapi;
 pub mod pow;
 pub mod router;
 pub mod secrets;

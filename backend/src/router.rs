@@ -8,19 +8,26 @@
 //! | `GET /api/listings` | client, read budget, read deadline | `listings::list` |
 //! | `GET /api/listings/count` | client, read budget, read deadline | `stats::count` |
 //! | `GET /api/stats/countries` | client, read budget, read deadline | `stats::countries` |
+//! | `GET /api/openapi.json` | client, read budget, read deadline | `openapi::document` |
 //! | any other `/api` path | client | JSON 404 `NOT_FOUND` (405 for a known path) |
 //! | `GET /healthz`, `GET /readyz` | none | `health` |
 //! | everything else | none | `spa` |
+//!
+//! Each route is registered once, through `utoipa_axum::routes!`, in [`Routes`]: the
+//! same registration gives the router its handler and the OpenAPI document
+//! ([`openapi`]) its operation, so neither can list a route the other lacks.
 use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
     middleware::from_fn_with_state,
     response::IntoResponse,
-    routing::{any, get, post},
+    routing::any,
     Router,
 };
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     config::Config,
@@ -30,17 +37,52 @@ use crate::{
         rate_limit::{self, Budget},
         timeout::{self, READ_TIMEOUT, WRITE_TIMEOUT},
     },
-    health, listings, pow, spa,
+    health, listings, openapi, pow, spa,
     state::AppState,
     stats,
 };
 
+/// Every documented route, by the guards it shares; paths under `api` are relative
+/// to `/api`.
+struct Routes {
+    challenge: OpenApiRouter<AppState>,
+    write: OpenApiRouter<AppState>,
+    read: OpenApiRouter<AppState>,
+    health: OpenApiRouter<AppState>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            challenge: OpenApiRouter::default().routes(routes!(pow::challenge)),
+            write: OpenApiRouter::default().routes(routes!(listings::create)),
+            read: OpenApiRouter::default()
+                .routes(routes!(listings::list))
+                .routes(routes!(stats::count))
+                .routes(routes!(stats::countries))
+                .routes(routes!(openapi::document)),
+            health: OpenApiRouter::default()
+                .routes(routes!(health::healthz))
+                .routes(routes!(health::readyz)),
+        }
+    }
+}
+
+/// The OpenAPI 3.1 description of every route [`router`] serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let r = Routes::new();
+    let api = r.challenge.merge(r.write).merge(r.read);
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api", api)
+        .merge(r.health)
+        .into_openapi()
+}
+
 pub fn router(state: AppState, config: &Config) -> Router {
     let budgets = &state.budgets;
-    let challenge = Router::new().route("/pow/challenge", get(pow::challenge));
-    let challenge = guarded(challenge, &budgets.challenge, READ_TIMEOUT);
-    let write = Router::new()
-        .route("/listings", post(listings::create))
+    let routes = Routes::new();
+    let challenge = guarded(routes.challenge.into(), &budgets.challenge, READ_TIMEOUT);
+    let write = Router::from(routes.write)
         .route_layer(DefaultBodyLimit::max(state.body_limit.0))
         // The body is read in full (413 / 415 / 408 of its own) before the write
         // deadline starts, so a slow client is never blamed on the database.
@@ -50,11 +92,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             budgets.write.clone(),
             rate_limit::enforce,
         ));
-    let read = Router::new()
-        .route("/listings", get(listings::list))
-        .route("/listings/count", get(stats::count))
-        .route("/stats/countries", get(stats::countries));
-    let read = guarded(read, &budgets.read, READ_TIMEOUT);
+    let read = guarded(routes.read.into(), &budgets.read, READ_TIMEOUT);
     let api = Router::new()
         .merge(challenge)
         .merge(write)
@@ -68,8 +106,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         // The nested fallback covers `/api` and `/api/{*rest}`; a catch-all never
         // matches an empty tail, so `/api/` is named here.
         .route("/api/", any(api_not_found))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .merge(Router::from(routes.health))
         .with_state(state)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req

@@ -7,12 +7,15 @@ use std::sync::Arc;
 use axum::{extract::State, Json};
 use serde::Serialize;
 use sqlx::PgPool;
+use utoipa::ToSchema;
 
-use crate::{cache::FreshCache, error::ApiResult};
+use crate::{cache::FreshCache, error::ApiResult, openapi::BudgetErrors};
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// Visible listings from one country.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct CountryCount {
     /// Two-letter code; null for listings whose country is unknown.
+    #[schema(pattern = "^[A-Z]{2}$", required = true)]
     pub country: Option<String>,
     pub count: i64,
 }
@@ -64,11 +67,26 @@ impl StatsCache {
     }
 }
 
-#[derive(Serialize)]
+/// How many listings are visible.
+#[derive(Serialize, ToSchema)]
 pub struct Count {
     count: i64,
 }
 
+/// The number of visible listings (at most a second old).
+#[utoipa::path(
+    get,
+    path = "/listings/count",
+    tag = "listings",
+    operation_id = "countListings",
+    responses(
+        (status = 200, description = "The count", body = Count, headers(
+            ("RateLimit" = String, description = "While the read budget is on: \"read\";r=<requests>;t=<seconds>"),
+            ("RateLimit-Policy" = String, description = "While the read budget is on: \"read\";q=<requests>;w=<window seconds>")
+        )),
+        BudgetErrors,
+    )
+)]
 pub async fn count(
     State(stats): State<Arc<StatsCache>>,
     State(pool): State<PgPool>,
@@ -78,6 +96,20 @@ pub async fn count(
     }))
 }
 
+/// Visible listings per country, most first (at most a second old).
+#[utoipa::path(
+    get,
+    path = "/stats/countries",
+    tag = "listings",
+    operation_id = "countryStats",
+    responses(
+        (status = 200, description = "One row per country with visible listings", body = Vec<CountryCount>, headers(
+            ("RateLimit" = String, description = "While the read budget is on: \"read\";r=<requests>;t=<seconds>"),
+            ("RateLimit-Policy" = String, description = "While the read budget is on: \"read\";q=<requests>;w=<window seconds>")
+        )),
+        BudgetErrors,
+    )
+)]
 pub async fn countries(
     State(stats): State<Arc<StatsCache>>,
     State(pool): State<PgPool>,

@@ -130,7 +130,7 @@ impl Budget {
 /// A budget as one client stands with it (the challenge answer's `write_budget`):
 /// `remaining` requests may be made now; with none, `retry_after_secs` is the exact
 /// wait until one is accepted (rounded up, at least 1), else 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BudgetState {
     pub limit: u32,
     pub remaining: u32,

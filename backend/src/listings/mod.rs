@@ -15,13 +15,15 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use utoipa::ToSchema;
 
 use crate::{
     error::ApiResult,
     extract::{ApiJson, ApiQuery},
     guards::client::Client,
     metrics::{Metrics, PowOutcome},
-    pow::{unix_now, CheckedPow, PowSettings},
+    openapi::{BudgetErrors, QueryErrors, WriteErrors},
+    pow::{unix_now, CheckedPow, PowHeaders, PowSettings},
     state::ListingCaches,
 };
 use front_page::FrontPageCache;
@@ -29,12 +31,37 @@ use query::{ListParams, RawListParams};
 use repo::{Listing, NewListing};
 use text::{ListingText, MaxBodyChars};
 
-#[derive(Debug, Deserialize)]
+/// A new listing.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateListing {
+    /// The text: trimmed and NFC-normalized, then 1 to MAX_BODY_CHARS (255 by
+    /// default) characters; control characters other than newline and tab,
+    /// bidirectional controls, noncharacters and text of only invisible characters
+    /// are refused (the README's text rules).
+    #[schema(min_length = 1, max_length = 255)]
     pub body: String,
 }
 
+/// Post a listing. With PoW on, the three X-PoW-* headers carry a solved
+/// challenge from GET /api/pow/challenge (bound to this client and User-Agent,
+/// good for one listing).
+#[utoipa::path(
+    post,
+    path = "/listings",
+    tag = "listings",
+    operation_id = "createListing",
+    params(PowHeaders),
+    request_body(content = CreateListing, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The listing as stored", body = Listing, headers(
+            ("RateLimit" = String, description = "While the write budget is on: \"write\";r=<requests>;t=<seconds>"),
+            ("RateLimit-Policy" = String, description = "While the write budget is on: \"write\";q=<requests>;w=<window seconds>")
+        )),
+        WriteErrors,
+        BudgetErrors,
+    )
+)]
 #[tracing::instrument(skip_all)]
 #[allow(clippy::too_many_arguments)] // one axum extractor each
 pub async fn create(
@@ -89,12 +116,34 @@ pub async fn create(
     result
 }
 
-#[derive(Debug, Serialize)]
+/// One page of listings, newest first (or by search rank).
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListingPage {
     pub items: Vec<Listing>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
+/// Newest listings first, or a full-text search (`q`), optionally from one country.
+#[utoipa::path(
+    get,
+    path = "/listings",
+    tag = "listings",
+    operation_id = "listListings",
+    params(RawListParams),
+    responses(
+        (status = 200, description = "A page of visible listings", body = ListingPage, headers(
+            ("RateLimit" = String, description = "While the read budget is on: \"read\";r=<requests>;t=<seconds>"),
+            ("RateLimit-Policy" = String, description = "While the read budget is on: \"read\";q=<requests>;w=<window seconds>")
+        ), links(
+            ("nextPage" = (operation_id = "listListings", description = "The next page",
+                parameters(("cursor" = "$response.body#/next_cursor"))))
+        )),
+        QueryErrors,
+        BudgetErrors,
+    )
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(pool): State<PgPool>,

@@ -3,6 +3,10 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::Deserialize;
 use time::OffsetDateTime;
+use utoipa::{
+    openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type},
+    IntoParams,
+};
 
 use super::text;
 use crate::{country::CountryCode, error::ApiError};
@@ -12,12 +16,41 @@ pub const MAX_LIMIT: i64 = 100;
 const MAX_QUERY_CHARS: usize = 200;
 const MAX_TERMS: usize = 12;
 
-#[derive(Debug, Deserialize)]
+/// The query string as sent; [`ListParams::parse`] applies the rules documented here.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RawListParams {
+    /// Search words (at most 200 characters, normalized like listing text): every
+    /// word must match, the last as a prefix. Absent or no word: newest first.
+    #[param(max_length = 200)]
     pub q: Option<String>,
+    /// The `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
+    /// Page size, a plain decimal from 1 to 100; absent or empty: 30.
+    #[param(schema_with = limit_schema)]
     pub limit: Option<String>,
+    /// Only listings from this country: two letters (ISO 3166-1 alpha-2, either
+    /// case); absent or empty: every country.
+    #[param(pattern = "^([A-Za-z]{2})?$")]
     pub country: Option<String>,
+}
+
+/// `limit` in the description: 1..=100, or empty (an HTML form's empty field), which
+/// means the default like an absent one.
+fn limit_schema() -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(MAX_LIMIT)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        )
+        .into()
 }
 
 #[derive(Debug)]

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sqlx::PgPool;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 use super::{
     query::{Cursor, ListParams},
@@ -14,12 +15,17 @@ use crate::{
     pow::SolvedChallenge,
 };
 
-#[derive(Debug, Clone, Serialize)]
+/// A visible listing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Listing {
     pub id: i64,
     pub body: String,
+    /// RFC 3339.
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// ISO 3166-1 alpha-2 (uppercase), or null when unknown.
+    #[schema(pattern = "^[A-Z]{2}$", required = true)]
     pub country: Option<String>,
 }
 

@@ -22,6 +22,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use serde::Serialize;
 use sqlx::PgPool;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     client_ip::ClientIdentity,
@@ -31,6 +32,7 @@ use crate::{
         client::Client,
         rate_limit::{BudgetState, Budgets},
     },
+    openapi::BudgetErrors,
     secrets::SecretKey,
 };
 use policy::{Breakdown, DifficultyPolicy};
@@ -66,8 +68,9 @@ impl PowSettings {
 }
 
 /// What `GET /api/pow/challenge` returns.
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ChallengeResponse {
+    /// 16 random bytes, base64url without padding.
     pub challenge: String,
     /// The total, capped at `POW_MAX_DIFFICULTY` (the token's MAC covers it).
     pub difficulty: f64,
@@ -84,11 +87,36 @@ pub struct ChallengeResponse {
     /// person learns before solving that a post would be refused for now.
     #[serde(default)]
     pub write_budget: Option<BudgetState>,
+    /// k: how many sub-puzzles (nonces) the solution has.
+    #[schema(minimum = 1)]
     pub subpuzzles: u8,
+    /// 16 lowercase hex digits: a sub-puzzle is solved when the first 8 bytes of
+    /// its hash, big-endian, are below this.
+    #[schema(pattern = "^[0-9a-f]{16}$")]
     pub threshold: String,
-    /// Now plus a lifetime that grows with the difficulty (see `policy::TtlPolicy`).
+    /// Unix seconds: now plus a lifetime that grows with the difficulty (see `policy::TtlPolicy`).
     pub expires_at: u64,
+    /// Send back as X-PoW-Token.
     pub token: String,
+}
+
+/// The headers of a POST's proof of work, for the OpenAPI description
+/// ([`CheckedPow::check`] reads them from the request).
+#[allow(dead_code)] // only its description is used
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct PowHeaders {
+    /// The challenge, as given (16 bytes, base64url without padding); required when PoW is on
+    /// (ignored when it is off).
+    #[param(rename = "X-PoW-Challenge", value_type = String, required = false, pattern = "^[A-Za-z0-9_-]{22}$")]
+    challenge: Option<String>,
+    /// The challenge's token, as given; required when PoW is on.
+    #[param(rename = "X-PoW-Token", value_type = String, required = false)]
+    token: Option<String>,
+    /// The `subpuzzles` nonces in order, comma-separated, each decimal without leading
+    /// zeros (at most 20 digits); required when PoW is on.
+    #[param(rename = "X-PoW-Nonce", value_type = String, required = false, pattern = "^(0|[1-9][0-9]{0,19})(,(0|[1-9][0-9]{0,19}))*$")]
+    nonces: Option<String>,
 }
 
 /// A solution that passed every check: the challenge to spend with the listing.
@@ -122,6 +150,23 @@ fn with_binding<R>(
     })
 }
 
+/// A proof-of-work challenge for this client (its difficulty grows with the
+/// client's recent listings, its country and the site-wide surge).
+#[utoipa::path(
+    get,
+    path = "/pow/challenge",
+    tag = "pow",
+    operation_id = "powChallenge",
+    responses(
+        (status = 200, description = "A challenge to solve (Cache-Control: no-store)", body = ChallengeResponse, headers(
+            ("Cache-Control" = String, description = "no-store"),
+            ("RateLimit" = String, description = "While the challenge budget is on: \"challenge\";r=<requests>;t=<seconds>"),
+            ("RateLimit-Policy" = String, description = "While the challenge budget is on: \"challenge\";q=<requests>;w=<window seconds>")
+        )),
+        (status = 204, description = "PoW is off: post without the X-PoW-* headers"),
+        BudgetErrors,
+    )
+)]
 #[tracing::instrument(skip_all)]
 pub async fn challenge(
     State(pow): State<Arc<PowSettings>>,

@@ -25,7 +25,7 @@ pub struct DifficultyPolicy {
 }
 
 /// The parts of a difficulty, before the cap (two decimals each).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Breakdown {
     pub base: f64,
     pub client: f64,

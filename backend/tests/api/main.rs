@@ -12,6 +12,7 @@ mod input_errors;
 mod listings_api;
 mod metrics;
 mod moderation;
+mod openapi;
 mod pow_guard;
 mod pow_vectors;
 mod read_caches;
