@@ -85,49 +85,14 @@ impl OverflowSketch {
     /// Decides on one request of `key` at `t`; an allowed request is counted in both
     /// of its buckets.
     pub fn check<K: std::hash::Hash>(&self, key: &K, t: Tick, clock: &Clock) -> Decision {
-        self.with_pair(key, |a, b| {
-            let load_a = a.load(t, clock);
-            let Some(b) = b else {
-                return single(a, load_a, t, clock, true);
-            };
-            let load_b = b.load(t, clock);
-            let est = load_a.min(load_b);
-            if est >= clock.max {
-                return sooner(a.refusal(load_a, t, clock), b.refusal(load_b, t, clock));
-            }
-            a.add_one();
-            b.add_one();
-            let lower = if load_a <= load_b { &*a } else { &*b };
-            Decision::Allowed {
-                limit: clock.max,
-                remaining: clock.max - est - 1,
-                reset_after: lower.reset_after(t, clock),
-            }
-        })
+        self.with_pair(key, |a, b| decide(a, b, t, clock, true))
     }
 
-    /// What `check` would answer at `t`, counting nothing.
+    /// What `check` would answer at `t`, counting nothing (it decides on copies).
     pub fn peek<K: std::hash::Hash>(&self, key: &K, t: Tick, clock: &Clock) -> Decision {
         self.with_pair(key, |a, b| {
-            let (mut a, b) = (*a, b.map(|b| *b));
-            let load_a = a.load(t, clock);
-            let Some(mut b) = b else {
-                return single(&mut a, load_a, t, clock, false);
-            };
-            let load_b = b.load(t, clock);
-            if load_a.min(load_b) >= clock.max {
-                return sooner(a.refusal(load_a, t, clock), b.refusal(load_b, t, clock));
-            }
-            let (est, lower) = if load_a <= load_b {
-                (load_a, a)
-            } else {
-                (load_b, b)
-            };
-            Decision::Allowed {
-                limit: clock.max,
-                remaining: clock.max - est,
-                reset_after: lower.reset_after(t, clock),
-            }
+            let (mut a, mut b) = (*a, b.map(|b| *b));
+            decide(&mut a, b.as_mut(), t, clock, false)
         })
     }
 
@@ -159,18 +124,39 @@ impl OverflowSketch {
     }
 }
 
-/// A key whose two buckets are one: an ordinary window.
-fn single(s: &mut KeyState<SLOTS>, load: u32, t: Tick, clock: &Clock, count: bool) -> Decision {
-    if load >= clock.max {
-        return s.refusal(load, t, clock);
+/// The answer from a key's buckets (`b` None when both hashes chose `a`): allowed while
+/// the smaller count is under N; with `count`, an allowed request is counted in each.
+fn decide(
+    a: &mut KeyState<SLOTS>,
+    mut b: Option<&mut KeyState<SLOTS>>,
+    t: Tick,
+    clock: &Clock,
+    count: bool,
+) -> Decision {
+    let load_a = a.load(t, clock);
+    let load_b = b.as_mut().map(|b| b.load(t, clock));
+    let est = load_b.map_or(load_a, |lb| lb.min(load_a));
+    if est >= clock.max {
+        let refused = a.refusal(load_a, t, clock);
+        return match (b, load_b) {
+            (Some(b), Some(lb)) => sooner(refused, b.refusal(lb, t, clock)),
+            _ => refused,
+        };
     }
     if count {
-        s.add_one();
+        a.add_one();
+        if let Some(b) = b.as_mut() {
+            b.add_one();
+        }
     }
+    let lower = match (b, load_b) {
+        (Some(b), Some(lb)) if lb < load_a => &*b,
+        _ => &*a,
+    };
     Decision::Allowed {
         limit: clock.max,
-        remaining: clock.max - load - u32::from(count),
-        reset_after: s.reset_after(t, clock),
+        remaining: clock.max - est - u32::from(count),
+        reset_after: lower.reset_after(t, clock),
     }
 }
 
