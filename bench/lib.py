@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT / "scripts"))
 import harness  # noqa: E402
-from harness import get, presolve  # noqa: E402,F401  (used by run.py as lib.get, lib.presolve)
+get, presolve = harness.get, harness.presolve  # used by run.py as lib.get, lib.presolve
 
 
 def log(msg):
@@ -61,6 +62,40 @@ def _reaped_ticks(pid):
     """CPU of the process's children that it has reaped (cutime + cstime)."""
     f = _stat(pid)
     return int(f[13]) + int(f[14])
+
+
+def cpu_us(pids):
+    """CPU seconds (utime + stime, µs) spent so far by the processes `pids`; read
+    before and after a load, the difference divided by the requests answered is the
+    CPU per request of those processes."""
+    return sum(_cpu_ticks(p) for p in pids) / CpuMeter.HZ * 1e6
+
+
+def alternate(sides, rounds, measure, warmup=None):
+    """Two (or more) setups measured side by side in one run: `measure(name, side)` on
+    each of `sides` (a dict name -> setup) in turn, `rounds` times over (a, b, a, b,
+    ...), so that a change in the machine's load hits all alike. `measure` returns a
+    dict of figures; `warmup(name, side)`, when given, runs once on each first.
+    Returns {name: {"median": {figure: median over rounds, for the numeric figures},
+    "rounds": [the dicts of each round]}}."""
+    if warmup:
+        for name, side in sides.items():
+            warmup(name, side)
+    per = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, side in sides.items():
+            per[name].append(measure(name, side))
+    res = {}
+    for name, rs in per.items():
+        keys = [k for k, v in rs[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        res[name] = {"median": {k: statistics.median(r[k] for r in rs) for k in keys}, "rounds": rs}
+    return res
+
+
+def postmaster_pid():
+    """The pid of the private PostgreSQL cluster's postmaster (scripts/local-pg.sh)."""
+    pidfile = (ROOT / ".data/pg").resolve() / "data/postmaster.pid"
+    return int(pidfile.read_text().split()[0])
 
 
 class CpuMeter:
@@ -166,7 +201,24 @@ def wrk(url, script, secs, conc, threads, env, done_dir=None):
     return res
 
 
+def wrk_plain(url, secs, conc, threads=2, clients=False):
+    """wrk without a per-request script (its own C loop: the lightest load tool here):
+    requests per second, requests answered and the count of non-2xx/3xx answers. With
+    `clients`, each thread is another client (bench/lua/clients.lua: X-Forwarded-For,
+    for a server that trusts 127.0.0.1), so one client's read budget does not cap it."""
+    cmd = ["wrk", "-t", str(threads), "-c", str(conc), "-d", f"{secs}s"]
+    if clients:
+        cmd += ["-s", str(BENCH / "lua/clients.lua")]
+    cmd.append(url)
+    out = sh(cmd)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+            "requests": int(re.search(r"(\d+) requests in", out)[1]),
+            "non_2xx": int(non2xx[1]) if non2xx else 0,
+            "command": " ".join(cmd)}
+
+
 def require_tools():
-    missing = [t for t in ("oha", "wrk", "pgbench", "psql") if shutil.which(t) is None]
+    missing = [t for t in ("oha", "wrk", "pgbench", "psql", "redis-server", "caddy") if shutil.which(t) is None]
     if missing:
-        raise SystemExit(f"missing tools: {', '.join(missing)} (make bench-deps installs them)")
+        raise SystemExit(f"missing tools: {', '.join(missing)} (make bench-deps cluster-deps installs them)")

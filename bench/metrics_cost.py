@@ -1,11 +1,9 @@
 """`make bench`, phase "metrics": the server's CPU per request with the Prometheus
 metrics on and off, side by side in one run. Two servers on the same database, one
 with METRICS_ADDR set; the same oha load on each in alternating rounds (off, on,
-off, on, ...) so that a change in the machine's load hits both alike; the figure is
-the median over rounds of the server's own CPU time (utime + stime) per answered
-request. Target: the recording costs at most 2 µs per request."""
-import statistics
-
+off, on, ...: lib.alternate) so that a change in the machine's load hits both alike;
+the figure is the median over rounds of the server's own CPU time (utime + stime) per
+answered request. Target: the recording costs at most 2 µs per request."""
 import lib
 
 ROUTES = ("/healthz", "/api/listings/count")
@@ -23,20 +21,18 @@ def run(binary, env, secs, conc, rounds, out_dir):
     try:
         res = {"rounds": rounds, "secs": secs, "conc": conc, "routes": {}}
         for route in ROUTES:
-            per = {"off": [], "on": []}
-            for srv in servers.values():
-                lib.oha(srv.base + route, 2, conc)  # warm-up
-            for _ in range(rounds):
-                for name, srv in servers.items():
-                    t0 = lib._cpu_ticks(srv.proc.pid)
-                    r = lib.oha(srv.base + route, secs, conc)
-                    ticks = lib._cpu_ticks(srv.proc.pid) - t0
-                    per[name].append(round(ticks / lib.CpuMeter.HZ * 1e6 / max(1, r["requests"]), 2))
-            off = statistics.median(per["off"])
-            on = statistics.median(per["on"])
+            def measure(name, srv):
+                t0 = lib.cpu_us([srv.proc.pid])
+                r = lib.oha(srv.base + route, secs, conc)
+                return {"us": round((lib.cpu_us([srv.proc.pid]) - t0) / max(1, r["requests"]), 2)}
+
+            per = lib.alternate(servers, rounds, measure,
+                                warmup=lambda name, srv: lib.oha(srv.base + route, 2, conc))
+            off, on = per["off"]["median"]["us"], per["on"]["median"]["us"]
             res["routes"][route] = {"off_us": round(off, 2), "on_us": round(on, 2),
-                                    "cost_us": round(on - off, 2), "rounds_off_us": per["off"],
-                                    "rounds_on_us": per["on"]}
+                                    "cost_us": round(on - off, 2),
+                                    "rounds_off_us": [r["us"] for r in per["off"]["rounds"]],
+                                    "rounds_on_us": [r["us"] for r in per["on"]["rounds"]]}
         status, body = lib.get(metrics_port, "/metrics")
         text = body.decode()
         res["scrape"] = {"status": status, "bytes": len(text),

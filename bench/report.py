@@ -33,6 +33,9 @@ def targets(r):
     if r.get("redis"):
         added = r["redis"]["added_p99_ms"]
         add("Redis store - memory store: added p99 per checked request (ms)", added, "<= 1", added <= 1.0)
+    if r.get("front_page"):
+        ratio = r["front_page"]["ratio"]
+        add("front page from memory (wrk) / pgbench on its SQL", ratio, ">= 3", ratio is not None and ratio >= 3)
     s = r["spray"]
     add(f"spray of {s['keys']} keys: RSS growth per key (bytes), server still serving",
         s["bytes_per_key"], f"<= {SPRAY_BYTES_PER_KEY_BUDGET} and 200 after",
@@ -124,6 +127,8 @@ def markdown(r):
               f"(HTTP {me['scrape']['status']}).", ""]
     if r.get("redis"):
         L += redis_markdown(r["redis"])
+    if r.get("front_page") and r.get("instances"):
+        L += cluster_markdown(r)
     L += ["## Commands", ""]
     cmds = [v[side]["command"] for v in r["reads"].values() for side in ("pgbench", "http", "half_load")]
     cmds += [v["command"] for v in r.get("rare_search", {}).values()]
@@ -134,6 +139,12 @@ def markdown(r):
         cmds.append(r["metrics"]["command"])
     if r.get("redis"):
         cmds.append(r["redis"]["command"])
+        if r["redis"].get("concurrent"):
+            cmds.append(r["redis"]["concurrent"]["command"])
+    if r.get("front_page"):
+        cmds += [r["front_page"]["pgbench"]["command"], r["front_page"]["http"]["command"]]
+    if r.get("instances"):
+        cmds.append(r["instances"]["command"])
     L += ["```"] + cmds + ["```", "", "Server settings: `" + " ".join(f"{k}={v}" for k, v in s["server"].items()) + "`",
           "(plus fixed dev secrets and the bench database URL). Raw figures: `bench/report.json`.", ""]
     return "\n".join(L)
@@ -150,4 +161,51 @@ def redis_markdown(rc):
             f"| memory | {m['p50_ms']} | {m['p99_ms']} | {m['server_cpu_us_per_req']} |",
             f"| redis | {x['p50_ms']} | {x['p99_ms']} | {x['server_cpu_us_per_req']} |",
             f"| **added by Redis** | **{rc['added_p50_ms']}** | **{rc['added_p99_ms']}** | "
-            f"**{rc['added_cpu_us_per_req']}** |", ""]
+            f"**{rc['added_cpu_us_per_req']}** |", ""] + _redis_concurrent(rc)
+
+
+def _redis_concurrent(rc):
+    c = rc.get("concurrent")
+    if not c:
+        return []
+    m, x = c["memory"], c["redis"]
+    return [f"The same two servers under wrk at concurrency {c['conc']} ({c['rounds']} alternating rounds of "
+            f"{c['secs']} s; median), where the wake-ups that a lone sequential client pays on every request "
+            "are shared by many:", "",
+            "| store | req/s | server CPU per request (µs) | redis-server CPU per request (µs) | non-2xx |",
+            "| --- | --- | --- | --- | --- |",
+            f"| memory | {m['rps']} | {m['server_cpu_us_per_req']} | | {m['non_2xx']} |",
+            f"| redis | {x['rps']} | {x['server_cpu_us_per_req']} | {x['redis_cpu_us_per_req']} | {x['non_2xx']} |",
+            f"| **added by Redis** | | **{c['added_cpu_us_per_req']}** | | |", ""]
+
+
+def cluster_markdown(r):
+    """The sections of the front page and instances phases (bench/cluster_cost.py)."""
+    f, i = r["front_page"], r["instances"]
+    fc, pc = f["http"]["cpu_us_per_req"], f["pgbench"]["cpu_us_per_req"]
+    L = ["## The front page from memory against pgbench", "",
+         f"`GET {f['route']}` (the first page from the in-memory cache, read budget on) by wrk against pgbench "
+         f"running the page's SQL, concurrency {f['conc']} each, {f['rounds']} alternating rounds of {f['secs']} s "
+         "(median), same database, same run:", "",
+         "| side | rate (median) | rounds | CPU per request (µs) |", "| --- | --- | --- | --- |",
+         f"| front page, wrk | {f['http']['rate']} req/s | {f['http']['rounds_rate']} | "
+         + (f"server {fc.get('server_cpu_us_per_req')} + postgres {fc.get('postgres_cpu_us_per_req')} + "
+            f"wrk {fc.get('loadtool_cpu_us_per_req')}" if fc else "") + " |",
+         f"| pgbench | {f['pgbench']['rate']} tps | {f['pgbench']['rounds_rate']} | "
+         + (f"postgres {pc.get('postgres_cpu_us_per_req')} + pgbench {pc.get('loadtool_cpu_us_per_req')}"
+            if pc else "") + " |",
+         f"| **front page / pgbench** | **{f['ratio']}** (target >= 3) | | |", "",
+         f"Non-2xx answers to wrk: {f['http']['non_2xx']}.", "",
+         "## One instance against three behind Caddy", "",
+         f"`GET {i['route']}` by wrk through Caddy (the production Caddyfile) with one and with three "
+         f"upstreams, budgets in a private Redis, both boards up at once, {i['rounds']} alternating rounds of "
+         f"{i['secs']} s (median). On a machine of a few cores this is the overhead of the extra processes, "
+         "not a speed-up:", "",
+         "| board | req/s (median) | rounds | CPU per request of Caddy + instances + Redis (µs) | non-2xx |",
+         "| --- | --- | --- | --- | --- |",
+         f"| one instance | {i['one']['rps']} | {i['one']['rounds_rps']} | {i['one']['cpu_us_per_req']} | "
+         f"{i['one']['non_2xx']} |",
+         f"| three instances | {i['three']['rps']} | {i['three']['rounds_rps']} | {i['three']['cpu_us_per_req']} | "
+         f"{i['three']['non_2xx']} |",
+         f"| **three / one** | **{i['ratio']}** | | | |", ""]
+    return L

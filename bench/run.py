@@ -4,7 +4,8 @@ reads (newest page and a word search) by oha vs pgbench running the server's SQL
 latency at half of the measured capacity, the count route, challenge issuance and
 /healthz, writes with pre-solved proofs of work by wrk vs pgbench running the same
 transaction, and memory (idle, after the reads, after a spray of distinct client
-keys), and the Redis store's cost against the memory store's. Writes
+keys), the Redis store's cost against the memory store's, the front page from memory
+against pgbench on its SQL, and one instance against three behind Caddy. Writes
 bench/report.json and bench/report.md."""
 import json
 import os
@@ -15,6 +16,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cluster_cost  # noqa: E402
 import lib  # noqa: E402
 import metrics_cost  # noqa: E402
 import redis_cost  # noqa: E402
@@ -31,6 +33,11 @@ METRICS_SECS = int(os.environ.get("BENCH_METRICS_SECS", "5"))
 # Redis store vs memory store: alternating rounds of REDIS_REQUESTS (see redis_cost.py).
 REDIS_ROUNDS = int(os.environ.get("BENCH_REDIS_ROUNDS", "5"))
 REDIS_REQUESTS = int(os.environ.get("BENCH_REDIS_REQUESTS", "2000"))
+# ... and the same two servers under wrk at BENCH_CONC: rounds of REDIS_CONC_SECS.
+REDIS_CONC_ROUNDS = int(os.environ.get("BENCH_REDIS_CONC_ROUNDS", "3"))
+REDIS_CONC_SECS = int(os.environ.get("BENCH_REDIS_CONC_SECS", "2"))
+# Front page vs pgbench, one vs three instances: alternating rounds of BENCH_SECS (cluster_cost.py).
+CLUSTER_ROUNDS = int(os.environ.get("BENCH_CLUSTER_ROUNDS", "3"))
 BIN = os.environ.get("BENCH_BIN", str(lib.ROOT / "target/release/powboard"))
 OUT = Path(os.environ.get("BENCH_OUT", str(lib.BENCH / "out")))
 UA = "powboard-bench/1"
@@ -56,18 +63,13 @@ def server_env(db_url, **over):
     return env
 
 
-def postmaster_pid():
-    pidfile = (lib.ROOT / ".data/pg").resolve() / "data/postmaster.pid"
-    return int(pidfile.read_text().split()[0])
-
-
 def read_pair(srv, db, name, path, script, defines):
     """pgbench and oha on the same query, then oha at half the server's capacity.
     CPU time per request of each process is recorded to show where the gap is."""
     lib.log(f"reads/{name}: warm-up, pgbench, oha, oha at 50%")
     lib.pgbench(db, script, 2, CONC, defines)
     lib.oha(srv.base + path, 2, CONC)
-    meter = lib.CpuMeter(srv.proc.pid, postmaster_pid())
+    meter = lib.CpuMeter(srv.proc.pid, lib.postmaster_pid())
     m = meter.start()
     pg = lib.pgbench(db, script, SECS, CONC, defines)
     pg["cpu"] = m.stop(pg["transactions"])
@@ -144,6 +146,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     res = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": lib.machine(),
            "settings": {"BENCH_SECS": SECS, "BENCH_CONC": CONC, "BENCH_WORD": WORD, "BENCH_SPRAY_KEYS": SPRAY_KEYS, "BENCH_COUNT_RATE": COUNT_RATE,
+                        "BENCH_CLUSTER_ROUNDS": CLUSTER_ROUNDS,
                         "server": {k: v for k, v in server_env("").items() if k not in SECRETS and k != "DATABASE_URL"}}}
     m = res["machine"]
     lib.log(f"machine: {m['nproc']} cores, {m['cpu_model']}, load {m['loadavg_at_start']}")
@@ -181,7 +184,13 @@ def main():
     lib.log(f"metrics: server CPU per request, metrics off vs on, {METRICS_ROUNDS} alternating rounds")
     res["metrics"] = metrics_cost.run(BIN, server_env(db), METRICS_SECS, CONC, METRICS_ROUNDS, OUT)
     lib.log(f"redis: a checked request with RATE_STORE=redis vs memory, {REDIS_ROUNDS} alternating rounds")
-    res["redis"] = redis_cost.run(BIN, server_env(db), REDIS_ROUNDS, REDIS_REQUESTS, OUT)
+    res["redis"] = redis_cost.run(BIN, server_env(db), REDIS_ROUNDS, REDIS_REQUESTS, OUT,
+                                  conc=CONC, conc_secs=REDIS_CONC_SECS, conc_rounds=REDIS_CONC_ROUNDS)
+    lib.log(f"front page: GET /api/listings (cache) by wrk vs pgbench on its SQL, {CLUSTER_ROUNDS} alternating rounds")
+    res["front_page"] = cluster_cost.front_page(BIN, server_env(db), SECS, CONC, CLUSTER_ROUNDS, OUT,
+                                                lib.postmaster_pid())
+    lib.log(f"instances: one vs three behind Caddy (Redis store), {CLUSTER_ROUNDS} alternating rounds")
+    res["instances"] = cluster_cost.instances(BIN, server_env(db), SECS, CONC, CLUSTER_ROUNDS, OUT)
     res["spray"] = spray(db)
     res["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     res["targets"] = report.targets(res)

@@ -1,6 +1,7 @@
 # `make bench` (bench/): the board end to end against PostgreSQL's own ceiling. It runs
-# the release binary against a private PostgreSQL cluster on 127.0.0.1 only; its load
-# tools (bench-deps) serve `make resilience` (mk/resilience.mk) too.
+# the release binary against a private PostgreSQL cluster on 127.0.0.1 only (and, for the
+# Redis and instances phases, redis-server and Caddy: cluster-deps, mk/cluster.mk); its
+# load tools (bench-deps) serve `make resilience` (mk/resilience.mk) too.
 # Included by the top-level Makefile; paths are relative to the repository root.
 
 .PHONY: bench bench-deps attack-sim
@@ -15,9 +16,11 @@ bench-deps:
 	@command -v python3 >/dev/null || scripts/apt-install.sh python3
 
 ## bench: seed 1M listings (once, kept as a template database), then reads/writes/count/
-##        challenge/healthz/memory side by side with pgbench; writes bench/report.md and
-##        bench/report.json (BENCH_SECS=10 per phase, BENCH_CONC=16, BENCH_SPRAY_KEYS=1000000)
-bench: release bench-deps
+##        challenge/healthz/memory side by side with pgbench, metrics on/off, Redis vs memory
+##        store, the front page from memory vs pgbench, one vs three instances behind Caddy;
+##        writes bench/report.md and bench/report.json (BENCH_SECS=10 per phase, BENCH_CONC=16,
+##        BENCH_SPRAY_KEYS=1000000)
+bench: release bench-deps cluster-deps
 	BENCH_SECS=$(BENCH_SECS) python3 bench/run.py
 
 BENCH_VENV := .data/venv-bench
