@@ -9,17 +9,18 @@ so a change in the machine's load hits both alike. Figures: the client-side late
 (utime + stime from /proc, median over rounds). Target (issue 12): the Redis store
 adds at most 1 ms p99.
 
-What the sequential CPU figure contains (measured with perf stat, strace and pinning:
-/work/redis-cpu.md at the time of writing): a lone client leaves the server idle
-between requests, so each checked request puts the server's worker to sleep twice
-(waiting for the client, then for Redis) instead of once, with 8.6 syscalls instead
-of 3 (the command's writev, the reply's recvfrom, one more epoll_wait, and two eventfd
-writes as the check's deadline timers re-arm the I/O driver). The server and
-redis-server then hand each request back and forth between the two cores, waking an
-idle core each time (an IPI, and halt/wake, which in a VM are exits to the host).
-That hand-off is most of the figure (about +50 µs over the memory store on a quiet
-2-core VM); with client, server and Redis pinned to one core the same requests cost
-about +15 µs, and the figure swings with where the scheduler puts the threads.
+What the sequential CPU figure contains (perf stat, strace -c and perf record on the
+two servers, then the processes pinned to one core; the 2-core Firecracker VM, 2026-12):
+a lone client leaves the server idle between requests, so each checked request puts
+the server's worker to sleep twice (waiting for the client, then for Redis) instead of
+once, with 8.6 syscalls instead of 3 (the command's writev, the reply's recvfrom, one
+more epoll_wait, and two eventfd writes as the check's two deadline timers, ours and
+the redis crate's, re-arm the I/O driver). Spread over two cores, the server and
+redis-server also wake each other on an idle core on every request (an IPI, and a
+halt and wake-up, which in a VM are exits to the host). That hand-off is most of the
+figure: about +50 µs over the memory store when spread, about +15 µs with client,
+server and Redis pinned to one core (same syscalls, same context switches), and it
+swings from round to round with where the scheduler puts the threads.
 
 So the phase also runs the two servers under wrk at concurrency `conc` (each wrk
 thread another client), alternating rounds of `conc_secs`: the workers rarely sleep

@@ -170,8 +170,10 @@ def _redis_concurrent(rc):
         return []
     m, x = c["memory"], c["redis"]
     return [f"The same two servers under wrk at concurrency {c['conc']} ({c['rounds']} alternating rounds of "
-            f"{c['secs']} s; median), where the wake-ups that a lone sequential client pays on every request "
-            "are shared by many:", "",
+            f"{c['secs']} s; median, each wrk thread another client): the workers seldom sleep and Redis "
+            "gets several commands per write, so this is the check's own cost, without the sleeps and "
+            "cross-core wake-ups that a lone sequential client pays on every request (most of the "
+            "sequential figure above):", "",
             "| store | req/s | server CPU per request (µs) | redis-server CPU per request (µs) | non-2xx |",
             "| --- | --- | --- | --- | --- |",
             f"| memory | {m['rps']} | {m['server_cpu_us_per_req']} | | {m['non_2xx']} |",
