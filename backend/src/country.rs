@@ -29,6 +29,26 @@ impl fmt::Display for CountryCode {
     }
 }
 
+/// Read from the database as text (`listings.country` is `char(2)` with a check that
+/// it is two uppercase letters; queries select it as `country::text`). A value that is
+/// not a code is a decode error, not a listing with a made-up country.
+impl sqlx::Type<sqlx::Postgres> for CountryCode {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <&str as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+        <&str as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for CountryCode {
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let s = <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
+        Self::parse(s).ok_or_else(|| format!("not a two-letter country code: {s:?}").into())
+    }
+}
+
 impl serde::Serialize for CountryCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

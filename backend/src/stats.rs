@@ -9,14 +9,14 @@ use serde::Serialize;
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
-use crate::{cache::FreshCache, error::ApiResult, openapi::BudgetErrors};
+use crate::{cache::FreshCache, country::CountryCode, error::ApiResult, openapi::BudgetErrors};
 
 /// Visible listings from one country.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct CountryCount {
     /// Two-letter code; null for listings whose country is unknown.
-    #[schema(pattern = "^[A-Z]{2}$", required = true)]
-    pub country: Option<String>,
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}$", required = true)]
+    pub country: Option<CountryCode>,
     pub count: i64,
 }
 
@@ -47,7 +47,7 @@ impl StatsCache {
 
     async fn load(pool: &PgPool) -> ApiResult<Arc<Snapshot>> {
         let rows = sqlx::query!(
-            r#"SELECT nullif(country, '') AS country, sum(visible)::bigint AS "count!"
+            r#"SELECT nullif(country, '') AS "country: CountryCode", sum(visible)::bigint AS "count!"
                  FROM listing_counts GROUP BY country HAVING sum(visible) > 0
                 ORDER BY 2 DESC, 1"#
         )

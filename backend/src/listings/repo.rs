@@ -25,8 +25,8 @@ pub struct Listing {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// ISO 3166-1 alpha-2 (uppercase), or null when unknown.
-    #[schema(pattern = "^[A-Z]{2}$", required = true)]
-    pub country: Option<String>,
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}$", required = true)]
+    pub country: Option<CountryCode>,
 }
 
 impl Listing {
@@ -69,7 +69,8 @@ pub async fn insert(
                INSERT INTO spent_challenges (challenge, listing_id, expires_at)
                SELECT $4, id, $5 FROM listing WHERE $4::bytea IS NOT NULL
            )
-           SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country FROM listing"#,
+           SELECT id AS "id!", body AS "body!", created_at AS "created_at!",
+                  country AS "country: CountryCode" FROM listing"#,
         new.text.as_str(),
         &new.ip_hash[..],
         new.country.as_ref().map(CountryCode::as_str),
@@ -162,33 +163,29 @@ impl Page {
 /// No search: the keyset index, newest first (optionally one country).
 async fn newest(pool: &PgPool, page: &Page, country: Option<&str>) -> ApiResult<Vec<Listing>> {
     let rows = match country {
-        None => {
-            sqlx::query_as!(
-                Listing,
-                r#"SELECT id, body, created_at, country::text AS country FROM listings
+        None => sqlx::query_as!(
+            Listing,
+            r#"SELECT id, body, created_at, country::text AS "country: CountryCode" FROM listings
                     WHERE NOT is_hidden AND (created_at, id) < ($1, $2)
                     ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                page.after_at,
-                page.after_id,
-                page.fetch
-            )
-            .fetch_all(pool)
-            .await?
-        }
-        Some(cc) => {
-            sqlx::query_as!(
-                Listing,
-                r#"SELECT id, body, created_at, country::text AS country FROM listings
+            page.after_at,
+            page.after_id,
+            page.fetch
+        )
+        .fetch_all(pool)
+        .await?,
+        Some(cc) => sqlx::query_as!(
+            Listing,
+            r#"SELECT id, body, created_at, country::text AS "country: CountryCode" FROM listings
                     WHERE NOT is_hidden AND country = $4 AND (created_at, id) < ($1, $2)
                     ORDER BY created_at DESC, id DESC LIMIT $3"#,
-                page.after_at,
-                page.after_id,
-                page.fetch,
-                cc
-            )
-            .fetch_all(pool)
-            .await?
-        }
+            page.after_at,
+            page.after_id,
+            page.fetch,
+            cc
+        )
+        .fetch_all(pool)
+        .await?,
     };
     Ok(rows)
 }
@@ -205,7 +202,8 @@ async fn search_recent(
         None => {
             sqlx::query_as!(
                 Listing,
-                r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
+                r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!",
+                          country AS "country: CountryCode"
                              FROM (SELECT id, body, created_at, country::text AS country, search
                                      FROM listings
                                     WHERE NOT is_hidden AND (created_at, id) < ($1, $2)
@@ -224,7 +222,8 @@ async fn search_recent(
         Some(cc) => {
             sqlx::query_as!(
                 Listing,
-                r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
+                r#"SELECT id AS "id!", body AS "body!", created_at AS "created_at!",
+                          country AS "country: CountryCode"
                              FROM (SELECT id, body, created_at, country::text AS country, search
                                      FROM listings
                                     WHERE NOT is_hidden AND country = $6 AND (created_at, id) < ($1, $2)
@@ -262,7 +261,8 @@ async fn search_index(
                         WHERE NOT is_hidden AND search @@ to_tsquery('simple', $4)
                           AND ($5::text IS NULL OR country = $5)
                           AND (created_at, id) < ($1, $2))
-                   SELECT id AS "id!", body AS "body!", created_at AS "created_at!", country
+                   SELECT id AS "id!", body AS "body!", created_at AS "created_at!",
+                          country AS "country: CountryCode"
                      FROM hits ORDER BY created_at DESC, id DESC LIMIT $3"#,
         page.after_at,
         page.after_id,
