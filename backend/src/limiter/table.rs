@@ -442,6 +442,33 @@ mod tests {
         assert_eq!(lim.tracked(), 1000);
     }
 
+    /// A client counted in the overflow sketch while the table was full keeps what it
+    /// spent there once room returns and it gets an entry of its own: no second N within
+    /// one window.
+    #[test]
+    fn a_key_leaving_the_sketch_keeps_what_it_spent_there() {
+        let lim = limiter(5, 60 * SEC, 1000);
+        let t0 = lim.clock.start;
+        for i in 0..1000u32 {
+            lim.check(ip(0x0a00_0000 + (i << 16)), t0);
+        }
+        assert_eq!(lim.tracked(), 1000, "the spray holds the table full");
+        let key = ip(0xc000_0209);
+        let spent_at = t0 + 30 * SEC;
+        for r in 0..5 {
+            assert!(allowed(lim.check(key, spent_at + r * MS)), "request {r}");
+        }
+        assert!(!allowed(lim.check(key, spent_at + 5 * MS)));
+        // The spray's window ends and the sweep makes room for the key's own entry.
+        let later = t0 + 61 * SEC;
+        lim.sweep(later);
+        assert_eq!(lim.tracked(), 0);
+        let wait = retry_after(lim.check(key, later));
+        assert_eq!(lim.tracked(), 1, "the key has an entry of its own now");
+        assert!(wait > 25 * SEC && wait <= 29 * SEC + 2 * MS, "{wait:?}");
+        assert!(allowed(lim.check(key, later + wait)));
+    }
+
     #[test]
     fn peek_answers_like_check_without_counting() {
         let lim = limiter(3, 60 * SEC, 100);

@@ -296,3 +296,34 @@ async fn slow_or_dead_redis_falls_back_to_memory_and_comes_back(pool: PgPool) {
     assert_eq!(redis.keys().len(), before + 1, "counted in Redis again");
     app.stop().await.unwrap();
 }
+
+/// `RATE_STORE=redis` without a usable `REDIS_URL` (unset or blank) is a mistake in the
+/// deployment: the binary refuses to start and says what is missing, rather than
+/// running every instance on its own budgets.
+#[test]
+fn the_redis_store_without_a_url_refuses_to_start() {
+    for url in [None, Some("  ")] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_powboard"));
+        cmd.arg("serve")
+            .env_clear()
+            .env("RATE_STORE", "redis")
+            .env("APP_ENV", "dev")
+            .env("LISTEN_ADDR", "127.0.0.1:0")
+            // Never reached: the configuration is refused first.
+            .env("DATABASE_URL", "postgres://127.0.0.1:1/none");
+        if let Some(url) = url {
+            cmd.env("REDIS_URL", url);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "REDIS_URL {url:?}: started");
+        assert!(
+            stderr.contains("RATE_STORE=redis needs REDIS_URL"),
+            "REDIS_URL {url:?}: {stderr}"
+        );
+    }
+    let mut c = Config::defaults();
+    c.rate_store = RateStoreKind::Redis;
+    c.redis_url = Some("redis://127.0.0.1:6379/0".into());
+    c.validate().unwrap();
+}
