@@ -33,9 +33,10 @@ use crate::{
     config::Config,
     error::ApiError,
     guards::{
-        body, client,
+        body,
+        client::IdentifyLayer,
         rate_limit::{self, Budget},
-        timeout::{self, READ_TIMEOUT, WRITE_TIMEOUT},
+        timeout::{DeadlineLayer, READ_TIMEOUT, WRITE_TIMEOUT},
     },
     health, listings, openapi, pow, spa,
     state::AppState,
@@ -86,7 +87,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route_layer(DefaultBodyLimit::max(state.body_limit.0))
         // The body is read in full (413 / 415 / 408 of its own) before the write
         // deadline starts, so a slow client is never blamed on the database.
-        .route_layer(from_fn_with_state(WRITE_TIMEOUT, timeout::deadline))
+        .route_layer(DeadlineLayer(WRITE_TIMEOUT))
         .route_layer(from_fn_with_state(state.body_limit, body::buffer))
         .route_layer(from_fn_with_state(
             budgets.write.clone(),
@@ -99,7 +100,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(read)
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn_with_state(state.clients.clone(), client::identify));
+        .layer(IdentifyLayer(state.clients.clone()));
     let metrics = state.metrics.clone();
     let app = Router::new()
         .nest("/api", api)
@@ -130,7 +131,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
 /// A group's guards around its own: its budget (outermost), then its handler deadline.
 fn guarded(routes: Router<AppState>, budget: &Arc<Budget>, deadline: Duration) -> Router<AppState> {
     routes
-        .route_layer(from_fn_with_state(deadline, timeout::deadline))
+        .route_layer(DeadlineLayer(deadline))
         .route_layer(from_fn_with_state(budget.clone(), rate_limit::enforce))
 }
 

@@ -2,14 +2,20 @@
 //! request once (see `client_ip`) and puts the [`ClientIdentity`] into the request's
 //! extensions, for the budgets and the PoW binding. A handler that stores or prices
 //! the client takes [`Client`], which adds the stored hash and the country.
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    sync::Arc,
+    task::{Context, Poll},
+};
 
 use axum::{
-    extract::{ConnectInfo, FromRef, FromRequestParts, Request, State},
+    extract::{ConnectInfo, FromRef, FromRequestParts, Request},
     http::request::Parts,
-    middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
+use futures_util::future::{ready, Either, Ready};
+use tower::{Layer, Service};
 
 use crate::{
     client_ip::{ClientIdentity, ClientProfile, Clients},
@@ -17,16 +23,50 @@ use crate::{
 };
 
 /// The layer on the API routes. The connection loop (`server`) gives every request
-/// its peer address.
-pub async fn identify(
-    State(clients): State<Arc<Clients>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let identity = clients.identify(peer.ip(), req.headers());
-    req.extensions_mut().insert(identity);
-    next.run(req).await
+/// its peer address. A tower layer rather than `middleware::from_fn`: its work is done
+/// before the inner service is called, so it needs neither a clone of that service nor
+/// a boxed future per request (see `metrics::http::TrackLayer`).
+#[derive(Clone)]
+pub struct IdentifyLayer(pub Arc<Clients>);
+
+impl<S> Layer<S> for IdentifyLayer {
+    type Service = Identify<S>;
+
+    fn layer(&self, inner: S) -> Identify<S> {
+        Identify {
+            inner,
+            clients: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Identify<S> {
+    inner: S,
+    clients: Arc<Clients>,
+}
+
+impl<S> Service<Request> for Identify<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let Some(&ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() else {
+            let e = ApiError::Internal(anyhow::anyhow!("request without its peer address"));
+            return Either::Left(ready(Ok(e.into_response())));
+        };
+        let identity = self.clients.identify(peer.ip(), req.headers());
+        req.extensions_mut().insert(identity);
+        Either::Right(self.inner.call(req))
+    }
 }
 
 /// The client of a request behind the identity layer, with its stored hash and
