@@ -35,7 +35,7 @@ use crate::{
     guards::{
         body,
         client::IdentifyLayer,
-        rate_limit::{self, Budget},
+        rate_limit::{Budget, BudgetLayer},
         timeout::{DeadlineLayer, READ_TIMEOUT, WRITE_TIMEOUT},
     },
     health, listings, openapi, pow, spa,
@@ -89,10 +89,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         // deadline starts, so a slow client is never blamed on the database.
         .route_layer(DeadlineLayer(WRITE_TIMEOUT))
         .route_layer(from_fn_with_state(state.body_limit, body::buffer))
-        .route_layer(from_fn_with_state(
-            budgets.write.clone(),
-            rate_limit::enforce,
-        ));
+        .route_layer(BudgetLayer(budgets.write.clone()));
     let read = guarded(routes.read.into(), &budgets.read, READ_TIMEOUT);
     let api = Router::new()
         .merge(challenge)
@@ -132,7 +129,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
 fn guarded(routes: Router<AppState>, budget: &Arc<Budget>, deadline: Duration) -> Router<AppState> {
     routes
         .route_layer(DeadlineLayer(deadline))
-        .route_layer(from_fn_with_state(budget.clone(), rate_limit::enforce))
+        .route_layer(BudgetLayer(budget.clone()))
 }
 
 async fn api_not_found() -> ApiError {

@@ -3,17 +3,24 @@
 //! draft-ietf-httpapi-ratelimit-headers-11 (`"read";q=120;w=60` and
 //! `"read";r=119;t=60`); a refusal is 429 RATE_LIMITED with `Retry-After`: the
 //! whole seconds, rounded up, until a slot frees.
-use std::{sync::Arc, time::Duration};
-
-use axum::{
-    extract::{Request, State},
-    http::{HeaderMap, HeaderValue},
-    middleware::Next,
-    response::{IntoResponse, Response},
-    Extension,
+use std::{
+    convert::Infallible,
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
 };
 
+use axum::{
+    extract::Request,
+    http::{HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+};
+use futures_util::future::BoxFuture;
+use pin_project_lite::pin_project;
 use serde::{Deserialize, Serialize};
+use tower::{Layer, Service};
 
 use crate::{
     client_ip::{ClientIdentity, ClientKey},
@@ -120,10 +127,30 @@ impl Budget {
         })
     }
 
-    fn headers(&self, remaining: u32, reset: Duration, out: &mut HeaderMap) {
-        out.insert("ratelimit-policy", self.policy.clone());
+    fn fields(&self, remaining: u32, reset: Duration) -> Fields {
         let value = format!("\"{}\";r={remaining};t={}", self.name, ceil_secs(reset));
-        out.insert("ratelimit", HeaderValue::try_from(value).expect("ASCII"));
+        Fields {
+            policy: self.policy.clone(),
+            state: HeaderValue::try_from(value).expect("ASCII"),
+        }
+    }
+}
+
+enum Verdict {
+    Go(Fields),
+    Refused(Response),
+}
+
+/// The `RateLimit-Policy` and `RateLimit` fields of one answer.
+pub struct Fields {
+    policy: HeaderValue,
+    state: HeaderValue,
+}
+
+impl Fields {
+    fn apply(self, out: &mut HeaderMap) {
+        out.insert("ratelimit-policy", self.policy);
+        out.insert("ratelimit", self.state);
     }
 }
 
@@ -180,40 +207,150 @@ impl Budgets {
     }
 }
 
-/// The middleware: `from_fn_with_state(budget, enforce)` on a route group.
-pub async fn enforce(
-    State(budget): State<Arc<Budget>>,
-    Extension(client): Extension<ClientIdentity>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let Some(store) = &budget.store else {
-        return next.run(req).await;
-    };
-    match store.check(client.key).await {
-        Decision::Allowed {
-            remaining,
-            reset_after,
-            ..
-        } => {
-            let mut res = next.run(req).await;
-            budget.headers(remaining, reset_after, res.headers_mut());
-            res
-        }
-        Decision::Limited { retry_after, .. } => {
-            budget.metrics.refused.increment(1);
-            // No client address in the log: only the budget and the wait.
-            tracing::info!(
-                budget = budget.name,
-                retry_after_ms = retry_after.as_millis() as u64,
-                "rate limited"
-            );
-            let mut res = ApiError::RateLimited {
-                retry_after_secs: ceil_secs(retry_after),
+impl Budget {
+    /// What the guard does with `decision`: an allowed request goes on, with the
+    /// `RateLimit` fields its answer will carry; a refused one is answered here (429).
+    fn judge(&self, decision: Decision) -> Verdict {
+        match decision {
+            Decision::Allowed {
+                remaining,
+                reset_after,
+                ..
+            } => Verdict::Go(self.fields(remaining, reset_after)),
+            Decision::Limited { retry_after, .. } => {
+                self.metrics.refused.increment(1);
+                tracing::info!(
+                    budget = self.name,
+                    retry_after_ms = retry_after.as_millis() as u64,
+                    "rate limited"
+                );
+                let mut res = ApiError::RateLimited {
+                    retry_after_secs: ceil_secs(retry_after),
+                }
+                .into_response();
+                self.fields(0, retry_after).apply(res.headers_mut());
+                Verdict::Refused(res)
             }
-            .into_response();
-            budget.headers(0, retry_after, res.headers_mut());
-            res
+        }
+    }
+}
+
+/// The guard: `route_layer(BudgetLayer(budget))` on a route group, inside the client
+/// identity layer. A tower layer rather than `middleware::from_fn` (which clones the
+/// inner service and boxes its future on every request, see `metrics::http::TrackLayer`):
+/// the memory store decides at once, so only the Redis store's round trip needs a
+/// boxed future.
+#[derive(Clone)]
+pub struct BudgetLayer(pub Arc<Budget>);
+
+impl<S> Layer<S> for BudgetLayer {
+    type Service = Enforce<S>;
+
+    fn layer(&self, inner: S) -> Enforce<S> {
+        Enforce {
+            inner,
+            budget: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Enforce<S> {
+    inner: S,
+    budget: Arc<Budget>,
+}
+
+impl<S> Service<Request> for Enforce<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = EnforceFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let Some(store) = &self.budget.store else {
+            return EnforceFuture::pass(self.inner.call(req), None);
+        };
+        let Some(&ClientIdentity { key, .. }) = req.extensions().get::<ClientIdentity>() else {
+            let e = ApiError::Internal(anyhow::anyhow!("budget without the client-identity layer"));
+            return EnforceFuture::answer(e.into_response());
+        };
+        if let RateStore::Memory(table) = store {
+            return match self.budget.judge(table.check(key, quanta::Instant::now())) {
+                Verdict::Go(fields) => EnforceFuture::pass(self.inner.call(req), Some(fields)),
+                Verdict::Refused(res) => EnforceFuture::answer(res),
+            };
+        }
+        // The service polled ready is the one that must be called: it goes into the
+        // future, and a clone stays for the next request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let budget = self.budget.clone();
+        EnforceFuture::Waiting {
+            fut: Box::pin(async move {
+                let decision = match &budget.store {
+                    Some(store) => store.check(key).await,
+                    None => unreachable!("checked above"),
+                };
+                match budget.judge(decision) {
+                    Verdict::Go(fields) => {
+                        let mut res = inner.call(req).await?;
+                        fields.apply(res.headers_mut());
+                        Ok(res)
+                    }
+                    Verdict::Refused(res) => Ok(res),
+                }
+            }),
+        }
+    }
+}
+
+pin_project! {
+    /// The answer of a guarded request: the inner service's (with the budget's fields
+    /// added), the guard's own, or the Redis store's check then the inner service.
+    #[project = EnforceProj]
+    pub enum EnforceFuture<F> {
+        Pass { #[pin] fut: F, fields: Option<Fields> },
+        Answer { res: Option<Response> },
+        Waiting { fut: BoxFuture<'static, Result<Response, Infallible>> },
+    }
+}
+
+impl<F> EnforceFuture<F> {
+    fn pass(fut: F, fields: Option<Fields>) -> Self {
+        Self::Pass { fut, fields }
+    }
+
+    fn answer(res: Response) -> Self {
+        Self::Answer { res: Some(res) }
+    }
+}
+
+impl<F> Future for EnforceFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            EnforceProj::Pass { fut, fields } => {
+                let mut res = std::task::ready!(fut.poll(cx))?;
+                if let Some(fields) = fields.take() {
+                    fields.apply(res.headers_mut());
+                }
+                Poll::Ready(Ok(res))
+            }
+            EnforceProj::Answer { res } => Poll::Ready(Ok(res
+                .take()
+                .expect("EnforceFuture polled after completion"))),
+            EnforceProj::Waiting { fut } => fut.as_mut().poll(cx),
         }
     }
 }
