@@ -2,7 +2,9 @@
 //! (nor for their coarser key) are counted in a fixed-size hashed table of sliding
 //! windows, a count-min sketch whose cells are the same sub-window rings as a key's.
 //!
-//! Each client key hashes (two independent per-process random seeds) to two buckets.
+//! Each client key hashes to two buckets: the low and high halves of one keyed SipHash
+//! (a per-process random key), so the two are independent and a sprayer who picks its
+//! addresses cannot aim its collisions.
 //! A request is allowed while the smaller of the two buckets' counts is below `N`, and
 //! an allowed request is counted in both. A bucket holds every request of every key
 //! that maps to it, so a key's estimate (the smaller count) is never below what the
@@ -21,11 +23,11 @@
 //!
 //! Hand-written: no count-min crate keeps sliding windows in its cells, and the cells
 //! must be the table's own rings for the guarantees above to carry over.
+use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use foldhash::fast::RandomState;
 
 use super::window::{Clock, KeyState, Tick, SLOTS};
 use super::Decision;
@@ -33,7 +35,10 @@ use super::Decision;
 /// A fixed set of shared windows, sized once from the table's bound.
 pub(crate) struct OverflowSketch {
     buckets: Box<[Mutex<KeyState<SLOTS>>]>,
-    seeds: [RandomState; 2],
+    /// std's SipHash-1-3 with a random key: client keys are chosen by whoever sends
+    /// the requests (foldhash, used before, gave correlated halves for such keys: a
+    /// run of nearby addresses shared both buckets far more often than chance).
+    seed: RandomState,
     mask: usize,
 }
 
@@ -52,15 +57,16 @@ impl OverflowSketch {
             buckets: (0..buckets)
                 .map(|_| Mutex::new(KeyState::fresh(t, clock)))
                 .collect(),
-            seeds: [RandomState::default(), RandomState::default()],
+            seed: RandomState::new(),
             mask: buckets - 1,
         }
     }
 
     /// The key's two buckets, lower index first (the lock order); equal when they collide.
     fn slots<K: std::hash::Hash>(&self, key: &K) -> (usize, usize) {
-        let a = self.seeds[0].hash_one(key) as usize & self.mask;
-        let b = self.seeds[1].hash_one(key) as usize & self.mask;
+        let h = self.seed.hash_one(key);
+        let a = h as usize & self.mask;
+        let b = (h >> 32) as usize & self.mask;
         (a.min(b), a.max(b))
     }
 

@@ -425,13 +425,17 @@ mod tests {
             }
             assert!(lim.peek(newcomer, at + 10 * MS).remaining() > 0);
         }
-        // A flooding newcomer: N allowed (give or take what it shares with the others),
-        // then refused until exactly the wait it is told.
+        // A flooding newcomer: N allowed less what it shares with the others, then
+        // refused until exactly the wait it is told. The 500 newcomers put 10 requests in
+        // each of 2 of 1,024 buckets (0.98 newcomers a bucket on average); the flood is
+        // served N minus its smaller bucket's load, and both of its buckets holding 5 or
+        // more newcomers (served < 70) has odds of about 1 in 80,000 per run (100..=120,
+        // asked before, failed 0.7 % of runs: 3 newcomers in both, as chance predicts).
         let flood = ip(0xcb00_7107);
         let served = (0..200)
             .filter(|_| allowed(lim.check(flood, at + 20 * MS)))
             .count();
-        assert!((100..=120).contains(&served), "served {served}");
+        assert!((70..=120).contains(&served), "served {served}");
         let wait = retry_after(lim.check(flood, at + 30 * MS));
         assert!(wait <= 60 * SEC + 2 * MS, "{wait:?}");
         assert_eq!(
