@@ -68,17 +68,65 @@ async fn a_stalled_body_gets_408_not_a_database_error(pool: PgPool) {
 #[sqlx::test(migrator = "powboard::db::MIGRATOR")]
 async fn a_request_followed_by_a_half_close_gets_its_answer(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut s = TcpStream::connect(app.addr).await.unwrap();
-    s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").await.unwrap();
-    s.shutdown().await.unwrap();
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut answer))
+    let addr = app.addr;
+    // The client on its own OS thread, racing the server as a separate process does,
+    // 200 times: without the fix one in four to one in two went unanswered (a single
+    // attempt from the test's own runtime passed every time; checked by reverting).
+    let mut unanswered = Vec::new();
+    for attempt in 0..200 {
+        let answer = tokio::task::spawn_blocking(move || {
+            use std::io::Read as _;
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").unwrap();
+            s.shutdown(std::net::Shutdown::Write).unwrap();
+            let mut answer = Vec::new();
+            let _ = s.read_to_end(&mut answer);
+            String::from_utf8_lossy(&answer).into_owned()
+        })
         .await
-        .expect("an answer within 60 s")
         .unwrap();
-    let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.0 200"), "{answer:?}");
-    assert!(answer.contains(r#""status":"ok""#), "{answer:?}");
+        if !(answer.starts_with("HTTP/1.0 200") && answer.contains(r#""status":"ok""#)) {
+            unanswered.push((attempt, answer));
+        }
+    }
+    assert!(
+        unanswered.is_empty(),
+        "{} of 200 requests followed by a half-close left unanswered: {:?}",
+        unanswered.len(),
+        unanswered.first()
+    );
+}
+
+/// Finding 9: messages name no internal type and quote no parser, on inputs that reach
+/// the deserializer's own messages (a body that is JSON but not an object, a repeated
+/// query parameter). Putting axum's query rejection text back fails this test.
+#[sqlx::test(migrator = "powboard::db::MIGRATOR")]
+async fn error_messages_name_no_types_and_quote_no_parser(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let json = [("content-type", "application/json")];
+    for body in ["5", "null", r#""text""#, "[]"] {
+        let (status, code, message) = post(&app, &json, body.as_bytes().to_vec()).await;
+        assert_eq!((status, code.as_str()), (400, "INVALID_INPUT"), "{body}");
+        assert!(
+            !message.contains("CreateListing") && !message.contains("struct"),
+            "{body}: {message}"
+        );
+    }
+    for query in ["limit=1&limit=2", "q=a&q=b"] {
+        let res = app
+            .get(&format!("/api/listings?{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{query}");
+        let v: Value = res.json().await.unwrap();
+        let m = v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!m.contains("Failed to deserialize"), "{query}: {m}");
+    }
 }
 
 /// A solved POST with extra headers and a raw body: (status, code, message).
