@@ -28,7 +28,6 @@ use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::Duration;
 
-
 use super::window::{Clock, KeyState, Tick, SLOTS};
 use super::Decision;
 
