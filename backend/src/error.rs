@@ -244,6 +244,19 @@ pub struct ErrorDetail {
 #[derive(Clone, Copy, Debug)]
 pub struct DbPoolTimedOut;
 
+/// The status and error code of an answer (the unit tests of the guards read their
+/// answers through this).
+#[cfg(test)]
+pub(crate) async fn answer_code(res: Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .expect("answer body");
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON error body");
+    let code = v["error"]["code"].as_str().unwrap_or_default();
+    (status, code.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

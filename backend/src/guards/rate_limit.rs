@@ -102,6 +102,11 @@ impl Budget {
     }
 
     /// This client's state of the budget, counting nothing; None when it is off.
+    /// Counts one request of `key`; None when the budget is switched off.
+    pub async fn check(&self, key: ClientKey) -> Option<Decision> {
+        Some(self.store.as_ref()?.check(key).await)
+    }
+
     pub async fn peek(&self, key: ClientKey) -> Option<BudgetState> {
         let decision = self.store.as_ref()?.peek(key).await;
         Some(match decision {
@@ -219,6 +224,7 @@ impl Budget {
             } => Verdict::Go(self.fields(remaining, reset_after)),
             Decision::Limited { retry_after, .. } => {
                 self.metrics.refused.increment(1);
+                // No client address in the log: only the budget and the wait.
                 tracing::info!(
                     budget = self.name,
                     retry_after_ms = retry_after.as_millis() as u64,
@@ -281,8 +287,8 @@ where
             let e = ApiError::Internal(anyhow::anyhow!("budget without the client-identity layer"));
             return EnforceFuture::answer(e.into_response());
         };
-        if let RateStore::Memory(table) = store {
-            return match self.budget.judge(table.check(key, quanta::Instant::now())) {
+        if let Some(decision) = store.check_now(key) {
+            return match self.budget.judge(decision) {
                 Verdict::Go(fields) => EnforceFuture::pass(self.inner.call(req), Some(fields)),
                 Verdict::Refused(res) => EnforceFuture::answer(res),
             };
@@ -294,17 +300,14 @@ where
         let budget = self.budget.clone();
         EnforceFuture::Waiting {
             fut: Box::pin(async move {
-                let decision = match &budget.store {
-                    Some(store) => store.check(key).await,
-                    None => unreachable!("checked above"),
-                };
-                match budget.judge(decision) {
-                    Verdict::Go(fields) => {
+                match budget.check(key).await.map(|d| budget.judge(d)) {
+                    Some(Verdict::Refused(res)) => Ok(res),
+                    Some(Verdict::Go(fields)) => {
                         let mut res = inner.call(req).await?;
                         fields.apply(res.headers_mut());
                         Ok(res)
                     }
-                    Verdict::Refused(res) => Ok(res),
+                    None => inner.call(req).await,
                 }
             }),
         }
@@ -372,5 +375,79 @@ mod tests {
     fn switched_off_budget_has_no_store() {
         assert!(Budget::new("read", 0, 60, 100).store().is_none());
         assert!(Budget::new("read", 1, 60, 100).store().is_some());
+    }
+
+    mod layer {
+        use std::net::IpAddr;
+
+        use axum::{body::Body, http::StatusCode};
+        use tower::{service_fn, ServiceExt};
+
+        use super::*;
+        use crate::error::answer_code;
+
+        fn client() -> ClientIdentity {
+            let addr: IpAddr = "198.51.100.7".parse().unwrap();
+            ClientIdentity {
+                addr,
+                key: ClientKey::new(addr, 32, 64),
+            }
+        }
+
+        async fn through(budget: &Arc<Budget>, client: Option<ClientIdentity>) -> Response {
+            let ok = service_fn(|_: Request| async {
+                Ok::<_, Infallible>(StatusCode::OK.into_response())
+            });
+            let mut req = Request::new(Body::empty());
+            if let Some(client) = client {
+                req.extensions_mut().insert(client);
+            }
+            BudgetLayer(budget.clone())
+                .layer(ok)
+                .oneshot(req)
+                .await
+                .unwrap()
+        }
+
+        fn field<'a>(res: &'a Response, name: &str) -> &'a str {
+            res.headers()[name].to_str().unwrap()
+        }
+
+        #[tokio::test]
+        async fn allowed_answers_carry_the_fields_and_the_n_plus_first_is_refused() {
+            let budget = Arc::new(Budget::new("read", 2, 60, 100));
+            for left in [1, 0] {
+                let res = through(&budget, Some(client())).await;
+                assert_eq!(res.status(), 200);
+                assert_eq!(field(&res, "ratelimit-policy"), "\"read\";q=2;w=60");
+                let state = field(&res, "ratelimit");
+                assert!(
+                    state.starts_with(&format!("\"read\";r={left};t=")),
+                    "{state}"
+                );
+            }
+            let res = through(&budget, Some(client())).await;
+            assert!(field(&res, "ratelimit").starts_with("\"read\";r=0;t="));
+            assert!(res.headers().contains_key("retry-after"));
+            assert_eq!(answer_code(res).await, (429, "RATE_LIMITED".into()));
+        }
+
+        #[tokio::test]
+        async fn a_route_without_the_identity_layer_is_an_internal_error() {
+            let budget = Arc::new(Budget::new("read", 2, 60, 100));
+            let res = through(&budget, None).await;
+            assert_eq!(answer_code(res).await, (500, "INTERNAL".into()));
+        }
+
+        #[tokio::test]
+        async fn a_switched_off_budget_passes_without_fields() {
+            let budget = Arc::new(Budget::new("read", 0, 60, 100));
+            for client in [Some(client()), None] {
+                let res = through(&budget, client).await;
+                assert_eq!(res.status(), 200);
+                assert!(!res.headers().contains_key("ratelimit"));
+                assert!(!res.headers().contains_key("ratelimit-policy"));
+            }
+        }
     }
 }

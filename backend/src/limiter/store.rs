@@ -37,6 +37,16 @@ impl RateStore {
     }
 
     /// Decides on one request of `key` now; an allowed request is counted.
+    /// The decision at once, when this store can give it without waiting: the memory
+    /// store; None for Redis, whose answer takes a round trip. The budget guard's fast
+    /// path (no boxed future for a check that never waits).
+    pub fn check_now(&self, key: ClientKey) -> Option<Decision> {
+        match self {
+            Self::Memory(table) => Some(table.check(key, quanta::Instant::now())),
+            Self::Redis(_) => None,
+        }
+    }
+
     pub async fn check(&self, key: ClientKey) -> Decision {
         match self {
             Self::Memory(table) => table.check(key, quanta::Instant::now()),
