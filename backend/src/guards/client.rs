@@ -92,3 +92,44 @@ where
         Ok(Self { identity, profile })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::StatusCode};
+    use tower::{service_fn, ServiceExt};
+
+    use super::*;
+    use crate::{client_ip::ClientIpConfig, error::answer_code, secrets::SecretKey};
+
+    #[tokio::test]
+    async fn the_identity_goes_into_the_request_and_a_missing_peer_is_an_internal_error() {
+        let clients = Clients::new(
+            ClientIpConfig {
+                trusted_proxies: vec![],
+                v4_prefix: 32,
+                v6_prefix: 64,
+            },
+            SecretKey::random(),
+            None,
+        );
+        // The inner service answers with the address the layer identified.
+        let inner = service_fn(|req: Request| async move {
+            let answer = match req.extensions().get::<ClientIdentity>() {
+                Some(identity) => identity.addr.to_string().into_response(),
+                None => StatusCode::IM_A_TEAPOT.into_response(),
+            };
+            Ok::<_, Infallible>(answer)
+        });
+        let identify = IdentifyLayer(Arc::new(clients)).layer(inner);
+        let mut req = Request::new(Body::empty());
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([198, 51, 100, 7], 40_000))));
+        let res = identify.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let body = axum::body::to_bytes(res.into_body(), 100).await.unwrap();
+        assert_eq!(&body[..], b"198.51.100.7");
+        // A router that does not go through the connection loop has no peer address.
+        let res = identify.oneshot(Request::new(Body::empty())).await.unwrap();
+        assert_eq!(answer_code(res).await, (500, "INTERNAL".into()));
+    }
+}

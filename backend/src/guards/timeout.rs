@@ -95,3 +95,29 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::StatusCode};
+    use tower::{service_fn, ServiceExt};
+
+    use super::*;
+    use crate::error::answer_code;
+
+    #[tokio::test]
+    async fn an_answer_in_time_passes_and_a_late_one_becomes_503() {
+        let deadline = DeadlineLayer(Duration::from_millis(50));
+        let quick = service_fn(|_: Request| async {
+            Ok::<_, Infallible>(StatusCode::IM_A_TEAPOT.into_response())
+        });
+        let res = deadline.layer(quick).oneshot(Request::new(Body::empty()));
+        assert_eq!(res.await.unwrap().status(), StatusCode::IM_A_TEAPOT);
+        // A handler that never answers (a stuck query): the deadline answers for it.
+        let stuck = service_fn(|_: Request| std::future::pending::<Result<Response, Infallible>>());
+        let res = deadline.layer(stuck).oneshot(Request::new(Body::empty()));
+        assert_eq!(
+            answer_code(res.await.unwrap()).await,
+            (503, "UNAVAILABLE".into())
+        );
+    }
+}

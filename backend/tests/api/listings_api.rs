@@ -270,3 +270,27 @@ async fn a_new_listing_shows_in_the_cached_count_at_once(pool: PgPool) {
         serde_json::json!([{ "country": null, "count": 1 }])
     );
 }
+
+/// A stored country is read as a `CountryCode` (from `char(2)` or text): a value that
+/// is not a two-letter code is a decode error, never a listing with a made-up country.
+#[sqlx::test(migrator = "powboard::db::MIGRATOR")]
+async fn a_stored_country_decodes_as_a_code_or_not_at_all(pool: PgPool) {
+    use powboard::country::CountryCode;
+    let code = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, CountryCode>(sql)
+                .fetch_one(&pool)
+                .await
+        }
+    };
+    assert_eq!(code("SELECT 'DE'::char(2)").await.unwrap().as_str(), "DE");
+    assert_eq!(code("SELECT 'FR'::text").await.unwrap().as_str(), "FR");
+    for bad in ["SELECT 'D1'::text", "SELECT 'DEU'::text", "SELECT ''::text"] {
+        let err = code(bad).await.expect_err(bad).to_string();
+        assert!(
+            err.contains("not a two-letter country code"),
+            "{bad}: {err}"
+        );
+    }
+}
