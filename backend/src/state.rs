@@ -58,6 +58,7 @@ sub_states! {
     max_body_chars: MaxBodyChars,
     body_limit: BodyLimit,
     metrics: Arc<Metrics>,
+    redis: Option<Arc<RedisShared>>,
 }
 
 pub struct Parts {
@@ -72,6 +73,8 @@ pub struct Parts {
     pub max_body_chars: MaxBodyChars,
     pub body_limit: BodyLimit,
     pub metrics: Arc<Metrics>,
+    /// The shared rate-limit store (`RATE_STORE=redis`), for `/readyz`'s detail.
+    pub redis: Option<Arc<RedisShared>>,
 }
 
 impl AppState {
@@ -92,8 +95,7 @@ impl AppState {
                     url,
                     Duration::from_millis(config.rate_store_timeout_ms),
                     secrets.ip_salt.clone(),
-                    metrics.ratelimit_store_errors.clone(),
-                    metrics.ratelimit_store_fallback.clone(),
+                    &metrics,
                 )?)
             }
             // `Config::validate` refuses RATE_STORE=redis without a URL.
@@ -113,6 +115,7 @@ impl AppState {
             max_body_chars: MaxBodyChars(config.max_body_chars as usize),
             body_limit: BodyLimit(config.body_limit_bytes),
             metrics,
+            redis,
         })))
     }
 }

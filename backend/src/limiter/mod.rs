@@ -6,8 +6,10 @@
 //! - [`table`]: the bounded concurrent table of keys, its reserve and sweep;
 //! - [`store`]: [`RateStore`], where a budget's counters live (this process's memory,
 //!   or Redis behind the same calls), with the consuming `check` and `peek`;
-//! - [`redis_store`]: the budgets shared by every instance in Redis or Valkey, with its
-//!   in-memory fallback while Redis is unreachable;
+//! - [`redis_store`]: the budgets shared by every instance in Redis or Valkey, with the
+//!   shadow of this instance's own decisions that stands in while Redis is unreachable;
+//!   [`redis_link`] its connection, [`redis_answer`] the check of every answer,
+//!   [`store_health`] the outage (probes, log lines, metrics), [`store_fault`] its causes;
 //! - [`sketch`]: the degraded mode of a full table (clients counted in hashed buckets);
 //! - [`research`]: the measurement behind the early-refusal and sketch figures.
 //!
@@ -48,10 +50,14 @@
 use std::hash::Hash;
 use std::time::Duration;
 
+pub mod redis_answer;
+mod redis_link;
 pub mod redis_store;
 pub mod research;
 mod sketch;
 pub mod store;
+pub mod store_fault;
+mod store_health;
 pub mod table;
 pub mod window;
 

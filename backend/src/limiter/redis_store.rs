@@ -8,175 +8,115 @@
 //! the client key (HMAC with `IP_HASH_SALT`, so every instance derives the same key,
 //! and nobody without the salt can tell which address it stands for): never an address.
 //!
-//! Redis down or slow: every check has a deadline (`RATE_STORE_TIMEOUT_MS`). A check
-//! that fails or misses it is answered by an in-process table of the same budget, and
-//! so is every check after it until a probe (one check at most every [`PROBE_EVERY`])
-//! gets an answer from Redis again: while Redis is down, each instance enforces N on
-//! its own. The outage and its end are logged once each (not per request).
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+//! Redis down, slow or wrong: every check has a deadline (`RATE_STORE_TIMEOUT_MS`) and
+//! every answer is checked against the budget (`redis_answer`). Each budget also keeps
+//! a shadow in this process: the same sub-window table, counting the requests this
+//! instance let through. A check counts there first (a client this instance alone has
+//! let through N times in the window is refused without a round trip), then asks Redis;
+//! a refusal from Redis takes the shadow's count back. While Redis gives no usable
+//! answer (`store_health`: one probe per 500 ms), the shadow alone decides: it already
+//! holds what this instance allowed before the outage, and after it (Redis back, maybe
+//! empty) both must allow. So one instance never lets more than N through in any
+//! window, whatever the store does; several together can exceed N only in windows that
+//! overlap an outage (see the README's Redis section).
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use hmac::Mac;
-use metrics::{Counter, Gauge};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::client_ip::ClientKey;
+use crate::metrics::Metrics;
 use crate::secrets::SecretKey;
 
+use super::redis_answer::{Bounds, Op};
+use super::redis_link::RedisLink;
+use super::store_fault::{FaultReason, StoreFault};
+use super::store_health::StoreHealth;
 use super::window::{MAX_SUB_MS, SUB_WINDOWS};
 use super::{Decision, LimiterConfig, SlidingWindowLimiter};
-
-/// How often, at most, a check tries Redis again while it is unreachable.
-pub const PROBE_EVERY: Duration = Duration::from_millis(500);
 
 /// Bytes of the keyed hash kept in a key: 128 bits leave no chance of two client keys
 /// sharing counters and halve the key's size against the full 32.
 const KEY_HASH_BYTES: usize = 16;
 
 /// What the whole process shares for the Redis store: the connection, the script, the
-/// deadline and whether Redis is reachable (one outage for all budgets).
+/// deadline and whether Redis answers (one outage for all budgets).
 pub struct RedisShared {
-    conn: ConnectionManager,
+    link: RedisLink,
     script: redis::Script,
     deadline: Duration,
     salt: SecretKey,
-    health: Health,
+    health: StoreHealth,
 }
 
 impl RedisShared {
-    /// Connects lazily (the board starts and serves while Redis is still down), so
-    /// only a malformed `url` is an error here.
+    /// Connects in the background (the board starts and serves while Redis is still
+    /// down), so only a malformed `url` is an error here. Must run inside a Tokio runtime.
     pub fn new(
         url: &str,
         deadline: Duration,
         salt: SecretKey,
-        errors: Counter,
-        fallback: Gauge,
+        metrics: &Metrics,
     ) -> anyhow::Result<Arc<Self>> {
-        let client = redis::Client::open(url)
-            .context("REDIS_URL is not a Redis URL (e.g. redis://127.0.0.1:6379/0)")?;
-        // One reconnection attempt per failed command: the probe's pace (PROBE_EVERY),
-        // not the crate's backoff, decides how often an unreachable Redis is tried.
-        let config = ConnectionManagerConfig::new()
-            .set_number_of_retries(1)
-            .set_max_delay(PROBE_EVERY)
-            .set_connection_timeout(Some(deadline.max(Duration::from_millis(500))));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .context("cannot set up the Redis connection (REDIS_URL)")?;
-        fallback.set(0.0);
-        Ok(Arc::new(Self {
-            conn,
-            script: redis::Script::new(include_str!("sliding_window.lua")),
+        Self::with_script(
+            url,
             deadline,
             salt,
-            health: Health {
-                start: quanta::Instant::now(),
-                down: AtomicBool::new(false),
-                next_probe_ms: AtomicU64::new(0),
-                errors,
-                fallback,
-            },
+            metrics,
+            include_str!("sliding_window.lua"),
+        )
+    }
+
+    /// `new` with another script in place of `sliding_window.lua`: for tests only, to
+    /// see what the store does with a real Redis whose script answers out of range.
+    #[doc(hidden)]
+    pub fn with_script(
+        url: &str,
+        deadline: Duration,
+        salt: SecretKey,
+        metrics: &Metrics,
+        lua: &str,
+    ) -> anyhow::Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            link: RedisLink::new(url, deadline)?,
+            script: redis::Script::new(lua),
+            deadline,
+            salt,
+            health: StoreHealth::new(
+                FaultReason::ALL.map(|r| metrics.ratelimit_store_errors(r)),
+                metrics.ratelimit_store_fallback.clone(),
+            ),
         }))
     }
-}
 
-/// Reachability of Redis, shared by the budgets of one process.
-struct Health {
-    start: quanta::Instant,
-    down: AtomicBool,
-    /// While down: ms since `start` from which the next check may probe Redis.
-    next_probe_ms: AtomicU64,
-    errors: Counter,
-    fallback: Gauge,
-}
-
-impl Health {
-    fn now_ms(&self) -> u64 {
-        self.start.elapsed().as_millis() as u64
-    }
-
-    /// Whether this check goes to Redis: always while it is up; while it is down, only
-    /// the first check after the probe interval (the others count in memory at once).
-    fn try_redis(&self) -> bool {
-        if !self.down.load(Ordering::Acquire) {
-            return true;
-        }
-        let (now, due) = (self.now_ms(), self.next_probe_ms.load(Ordering::Acquire));
-        now >= due
-            && self
-                .next_probe_ms
-                .compare_exchange(
-                    due,
-                    now + PROBE_EVERY.as_millis() as u64,
-                    Ordering::AcqRel,
-                    Ordering::Relaxed,
-                )
-                .is_ok()
-    }
-
-    fn failed(&self, why: &str) {
-        self.errors.increment(1);
-        self.next_probe_ms.store(
-            self.now_ms() + PROBE_EVERY.as_millis() as u64,
-            Ordering::Release,
-        );
-        if !self.down.swap(true, Ordering::AcqRel) {
-            self.fallback.set(1.0);
-            tracing::warn!(
-                error = why,
-                "rate limit store unavailable: each instance counts its budgets in memory \
-                 (each enforces N on its own) until Redis answers again"
-            );
-        }
-    }
-
-    fn answered(&self) {
-        if self.down.load(Ordering::Acquire) && self.down.swap(false, Ordering::AcqRel) {
-            self.fallback.set(0.0);
-            tracing::warn!("rate limit store is back: budgets are shared by every instance again");
-        }
+    /// None while Redis answers; during an outage, why the latest check failed.
+    pub fn outage(&self) -> Option<FaultReason> {
+        self.health.outage()
     }
 }
 
-/// Why a round trip to Redis gave no decision.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("no answer within the deadline")]
-    Timeout,
-    #[error(transparent)]
-    Redis(#[from] redis::RedisError),
-}
-
-/// One budget in Redis, with the in-process table that stands in while Redis is down.
+/// One budget in Redis, with its shadow in this process (see the module docs).
 pub struct RedisStore {
     shared: Arc<RedisShared>,
     /// `powboard:rl:<budget>:<window ms>:`
     prefix: String,
-    max: u32,
-    sub_ms: u64,
-    fallback: SlidingWindowLimiter<ClientKey>,
-}
-
-#[derive(Clone, Copy)]
-enum Op {
-    Check,
-    Peek,
+    bounds: Bounds,
+    shadow: SlidingWindowLimiter<ClientKey>,
 }
 
 impl RedisStore {
     pub fn new(shared: Arc<RedisShared>, budget: &str, cfg: LimiterConfig) -> Self {
-        let fallback = SlidingWindowLimiter::new(cfg);
         // The same sub-window and cap as the memory table, so both answer alike.
         let window_ms =
             u64::try_from(cfg.window.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
         Self {
             prefix: format!("powboard:rl:{budget}:{window_ms}:"),
-            max: cfg.max.min(u32::from(u16::MAX)),
-            sub_ms: window_ms.div_ceil(SUB_WINDOWS as u64).clamp(1, MAX_SUB_MS),
+            bounds: Bounds {
+                max: cfg.max.min(u32::from(u16::MAX)),
+                sub_ms: window_ms.div_ceil(SUB_WINDOWS as u64).clamp(1, MAX_SUB_MS),
+            },
             shared,
-            fallback,
+            shadow: SlidingWindowLimiter::new(cfg),
         }
     }
 
@@ -199,13 +139,13 @@ impl RedisStore {
     }
 
     /// One check against Redis alone, with the caller's clock (µs since the Unix
-    /// epoch; None = Redis's clock) and no fallback: what the tests compare with the
-    /// memory store.
+    /// epoch; None = Redis's clock), no shadow and no fallback: what the tests compare
+    /// with the memory store.
     pub async fn check_at(
         &self,
         client: ClientKey,
         now_us: Option<u64>,
-    ) -> Result<Decision, StoreError> {
+    ) -> Result<Decision, StoreFault> {
         self.round_trip(client, Op::Check, now_us).await
     }
 
@@ -214,30 +154,48 @@ impl RedisStore {
         &self,
         client: ClientKey,
         now_us: Option<u64>,
-    ) -> Result<Decision, StoreError> {
+    ) -> Result<Decision, StoreFault> {
         self.round_trip(client, Op::Peek, now_us).await
     }
 
-    /// The in-process table that answers while Redis is unreachable.
-    pub fn fallback(&self) -> &SlidingWindowLimiter<ClientKey> {
-        &self.fallback
+    /// The requests this instance let through, in this process's memory: the stricter
+    /// half of every decision, and the whole of it while Redis gives no usable answer.
+    pub fn shadow(&self) -> &SlidingWindowLimiter<ClientKey> {
+        &self.shadow
     }
 
     async fn decide(&self, client: ClientKey, op: Op) -> Decision {
-        let health = &self.shared.health;
-        if health.try_redis() {
-            match self.round_trip(client, op, None).await {
-                Ok(decision) => {
-                    health.answered();
-                    return decision;
-                }
-                Err(e) => health.failed(&e.to_string()),
-            }
-        }
         let now = quanta::Instant::now();
-        match op {
-            Op::Check => self.fallback.check(client, now),
-            Op::Peek => self.fallback.peek(client, now),
+        // Counted (reserved) here first, so that concurrent checks of one client on this
+        // instance can never all pass the shadow while their round trips are under way.
+        let own = match op {
+            Op::Check => self.shadow.check(client, now),
+            Op::Peek => self.shadow.peek(client, now),
+        };
+        let health = &self.shared.health;
+        if !own.is_allowed() || !health.try_redis() {
+            return own;
+        }
+        match self.round_trip(client, op, None).await {
+            Ok(shared) => {
+                health.answered();
+                if op == Op::Check && !shared.is_allowed() {
+                    // Not let through: the shadow counts only what this instance forwards.
+                    self.shadow.release(client, now);
+                }
+                stricter(own, shared)
+            }
+            Err(fault) => {
+                // A silent connection during an outage may never answer again (a host
+                // gone without a reset): the next probe dials anew.
+                if fault.reason == FaultReason::Io
+                    || (fault.reason == FaultReason::Timeout && health.is_down())
+                {
+                    self.shared.link.drop_connection();
+                }
+                health.failed(&fault);
+                own
+            }
         }
     }
 
@@ -246,40 +204,37 @@ impl RedisStore {
         client: ClientKey,
         op: Op,
         now_us: Option<u64>,
-    ) -> Result<Decision, StoreError> {
+    ) -> Result<Decision, StoreFault> {
         let mut invocation = self.shared.script.key(self.key(client));
         invocation
             .arg(match op {
                 Op::Check => "check",
                 Op::Peek => "peek",
             })
-            .arg(self.max)
-            .arg(self.sub_ms)
+            .arg(self.bounds.max)
+            .arg(self.bounds.sub_ms)
             .arg(now_us.map(|t| t.to_string()).unwrap_or_default());
-        // ConnectionManager is a cheap handle onto one multiplexed connection.
-        let mut conn = self.shared.conn.clone();
-        let answer: (i64, i64, i64) =
-            tokio::time::timeout(self.shared.deadline, invocation.invoke_async(&mut conn))
+        let link = &self.shared.link;
+        let answer = tokio::time::timeout(self.shared.deadline, async {
+            let mut conn = link.connection().await?;
+            let answer: (i64, i64, i64) = invocation
+                .invoke_async(&mut conn)
                 .await
-                .map_err(|_| StoreError::Timeout)??;
-        Ok(decision(self.max, answer))
+                .map_err(|e| link.fault(&e))?;
+            Ok::<_, StoreFault>(answer)
+        })
+        .await
+        .map_err(|_| StoreFault::timeout(self.shared.deadline))??;
+        self.bounds.decision(op, answer)
     }
 }
 
-/// The script's {allowed, remaining, wait µs} as the memory store words it.
-fn decision(limit: u32, (allowed, remaining, wait_us): (i64, i64, i64)) -> Decision {
-    let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
-    if allowed == 1 {
-        Decision::Allowed {
-            limit,
-            remaining: u32::try_from(remaining).unwrap_or(0),
-            reset_after: wait,
-        }
-    } else {
-        Decision::Limited {
-            limit,
-            // The script's wait for a refusal is positive; the floor keeps the promise.
-            retry_after: wait.max(Duration::from_micros(1)),
-        }
+/// Both halves allowed: the one with fewer requests left (its `RateLimit` fields);
+/// else the refusal.
+fn stricter(own: Decision, shared: Decision) -> Decision {
+    match (own, shared) {
+        (_, Decision::Limited { .. }) => shared,
+        _ if own.remaining() < shared.remaining() => own,
+        _ => shared,
     }
 }

@@ -22,8 +22,8 @@ impl LimiterKey for ClientKey {
 pub enum RateStore {
     /// This process's memory: the bounded table of `table`.
     Memory(SlidingWindowLimiter<ClientKey>),
-    /// Redis or Valkey, shared by every instance (`redis_store`); this process's memory
-    /// only while Redis is unreachable.
+    /// Redis or Valkey, shared by every instance (`redis_store`), with a shadow in this
+    /// process's memory of what this instance let through.
     Redis(RedisStore),
 }
 
@@ -63,11 +63,11 @@ impl RateStore {
         }
     }
 
-    /// The table held in this process: the store itself, or the Redis store's stand-in.
+    /// The table held in this process: the store itself, or the Redis store's shadow.
     fn local(&self) -> &SlidingWindowLimiter<ClientKey> {
         match self {
             Self::Memory(table) => table,
-            Self::Redis(store) => store.fallback(),
+            Self::Redis(store) => store.shadow(),
         }
     }
 

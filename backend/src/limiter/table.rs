@@ -160,6 +160,19 @@ impl<K: LimiterKey> SlidingWindowLimiter<K> {
         }
     }
 
+    /// Takes back one request of `key` that `check` allowed at `counted_at` but that was
+    /// not let through after all (the Redis store's shadow, when Redis refuses it). Only
+    /// from the key's own entry: one counted under a coarser key or in the sketch stays
+    /// counted, which can only make the budget stricter.
+    pub fn release(&self, key: K, counted_at: Instant) {
+        let t = self.clock.tick(counted_at);
+        if let Some(mut state) = self.map.get_mut(&key) {
+            if !state.coarse {
+                state.release(t.ms, &self.clock);
+            }
+        }
+    }
+
     /// Drops the state of keys with nothing left counting at `now`; returns how many.
     /// Holds one shard's lock at a time. Call it every few seconds (or every `W / 8`).
     pub fn sweep(&self, now: Instant) -> usize {

@@ -115,6 +115,22 @@ impl<const N: usize> KeyState<N> {
         self.counts[0] = self.counts[0].saturating_add(1);
     }
 
+    /// Takes back one request counted at tick `t` (see `SlidingWindowLimiter::release`):
+    /// from the sub-window that holds `t` now. A request counted in `head` although its
+    /// `t` was earlier (threads racing) is taken from the older sub-window of its `t`,
+    /// which leaves one request counted later than it was made: stricter, never laxer.
+    pub(crate) fn release(&mut self, t: u32, clock: &Clock) {
+        let behind = since(self.head, t);
+        let slot = if behind <= 0 {
+            0
+        } else {
+            ((behind - 1) / i64::from(clock.sub) + 1) as usize
+        };
+        if let Some(count) = self.counts.get_mut(slot) {
+            *count = count.saturating_sub(1);
+        }
+    }
+
     /// Exact time from `t` until tick `until` (which is after `t.ms`).
     fn wait(until: u32, t: Tick) -> Duration {
         let ms = since(until, t.ms).max(0) as u64;

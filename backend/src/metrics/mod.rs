@@ -21,6 +21,7 @@ use metrics_exporter_prometheus::{
 };
 
 use crate::error::ApiError;
+use crate::limiter::store_fault::FaultReason;
 
 // The exported names (OpenTelemetry names with Prometheus unit suffixes). The README's
 // metrics table and the Grafana dashboard use exactly these; a test scrapes a running
@@ -127,7 +128,7 @@ pub struct Metrics {
     pub pow_challenge_difficulty: Histogram,
     pow_verifications: [Counter; 5],
     pub pow_surge_bits: Gauge,
-    pub ratelimit_store_errors: Counter,
+    ratelimit_store_errors: [Counter; FaultReason::ALL.len()],
     pub ratelimit_store_fallback: Gauge,
     pub listings_created: Counter,
     pub listings_hidden: Counter,
@@ -210,7 +211,7 @@ impl Registry {
             ),
             help(
                 RATELIMIT_STORE_ERRORS,
-                "Failed round trips to the shared rate-limit store",
+                "Failed round trips to the shared rate-limit store, by reason",
             ),
             help(LISTINGS_CREATED, "Listings created by this instance"),
             help(
@@ -264,7 +265,9 @@ impl Metrics {
             pow_challenge_difficulty: reg.histogram(POW_CHALLENGE_DIFFICULTY, vec![]),
             pow_verifications: PowOutcome::ALL.map(outcome),
             pow_surge_bits: reg.gauge(POW_SURGE_BITS, vec![]),
-            ratelimit_store_errors: reg.counter(RATELIMIT_STORE_ERRORS, vec![]),
+            ratelimit_store_errors: FaultReason::ALL.map(|r| {
+                reg.counter(RATELIMIT_STORE_ERRORS, vec![Label::new("reason", r.label())])
+            }),
             ratelimit_store_fallback: reg.gauge(RATELIMIT_STORE_FALLBACK, vec![]),
             listings_created: reg.counter(LISTINGS_CREATED, vec![]),
             listings_hidden: reg.counter(LISTINGS_HIDDEN, vec![]),
@@ -285,7 +288,7 @@ impl Metrics {
             pow_challenge_difficulty: Histogram::noop(),
             pow_verifications: PowOutcome::ALL.map(|_| Counter::noop()),
             pow_surge_bits: Gauge::noop(),
-            ratelimit_store_errors: Counter::noop(),
+            ratelimit_store_errors: FaultReason::ALL.map(|_| Counter::noop()),
             ratelimit_store_fallback: Gauge::noop(),
             listings_created: Counter::noop(),
             listings_hidden: Counter::noop(),
@@ -311,6 +314,11 @@ impl Metrics {
     /// Counts one PoW verification.
     pub fn pow_verified(&self, outcome: PowOutcome) {
         self.pow_verifications[outcome as usize].increment(1);
+    }
+
+    /// The counter of failed round trips to the shared store for `reason`.
+    pub fn ratelimit_store_errors(&self, reason: FaultReason) -> Counter {
+        self.ratelimit_store_errors[reason as usize].clone()
     }
 
     /// The handles of the budget `name` (one of a fixed few, from the code).

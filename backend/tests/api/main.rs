@@ -16,6 +16,8 @@ mod openapi;
 mod pow_guard;
 mod pow_vectors;
 mod read_caches;
+mod redis_faults;
+mod redis_outage;
 mod redis_store;
 mod search_strategy;
 mod shutdown;

@@ -5,15 +5,15 @@
 //! Redis is slow or gone, coming back to the shared store by itself.
 use std::{cell::Cell, net::IpAddr, sync::Arc, time::Duration};
 
-use metrics::{Counter, Gauge};
 use powboard::{
     client_ip::ClientKey,
     config::{Config, RateStoreKind, TrustedNet},
     limiter::{
         redis_store::{RedisShared, RedisStore},
+        store_fault::FaultReason,
         Decision, LimiterConfig, SlidingWindowLimiter,
     },
-    metrics::{RATELIMIT_STORE_ERRORS, RATELIMIT_STORE_FALLBACK},
+    metrics::{Metrics, RATELIMIT_STORE_ERRORS, RATELIMIT_STORE_FALLBACK},
     secrets::SecretKey,
 };
 use proptest::prelude::*;
@@ -36,8 +36,7 @@ fn shared(redis: &RedisServer) -> Arc<RedisShared> {
         &redis.url(),
         Duration::from_secs(10),
         SecretKey::random(),
-        Counter::noop(),
-        Gauge::noop(),
+        &Metrics::disabled(),
     )
     .unwrap()
 }
@@ -165,7 +164,7 @@ async fn a_flushed_script_is_loaded_again() {
     );
 }
 
-fn redis_config(c: &mut Config, url: String) {
+pub(crate) fn redis_config(c: &mut Config, url: String) {
     c.rate_store = RateStoreKind::Redis;
     c.redis_url = Some(url);
     c.rate_read_max = 3;
@@ -174,7 +173,7 @@ fn redis_config(c: &mut Config, url: String) {
     c.trusted_proxies = vec![TrustedNet(Some("127.0.0.1/32".parse().unwrap()))];
 }
 
-async fn count_as(app: &TestApp, client: &str) -> reqwest::Response {
+pub(crate) async fn count_as(app: &TestApp, client: &str) -> reqwest::Response {
     app.get("/api/listings/count")
         .header("x-forwarded-for", client)
         .send()
@@ -232,11 +231,14 @@ async fn two_instances_share_one_budget_under_keys_without_addresses(pool: PgPoo
     b.stop().await.unwrap();
 }
 
-async fn store_metrics(app: &TestApp) -> (f64, f64) {
+pub(crate) async fn store_metrics(app: &TestApp) -> (f64, f64) {
     let s = scrape(app).await;
     (
         s.get(RATELIMIT_STORE_FALLBACK, &[]),
-        s.get(RATELIMIT_STORE_ERRORS, &[]),
+        FaultReason::ALL
+            .iter()
+            .map(|r| s.get(RATELIMIT_STORE_ERRORS, &[("reason", r.label())]))
+            .sum(),
     )
 }
 

@@ -14,10 +14,17 @@ pub struct RedisServer {
     pub port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Arguments of this server beyond the usual ones (kept for `restart`).
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// With more arguments, e.g. `["--requirepass", "..."]`.
+    pub fn start_with(extra: &[&str]) -> Self {
         // A port another test grabs between our probe and the server's bind makes the
         // start fail: try a few.
         for _ in 0..5 {
@@ -32,6 +39,7 @@ impl RedisServer {
                 port,
                 dir,
                 child: None,
+                extra: extra.iter().map(|a| a.to_string()).collect(),
             };
             if server.spawn() {
                 return server;
@@ -56,6 +64,9 @@ impl RedisServer {
                 "--protected-mode",
                 "yes",
             ])
+            // DEBUG SLEEP (a Redis that stops answering for a while), from 127.0.0.1.
+            .args(["--enable-debug-command", "local"])
+            .args(&self.extra)
             .arg("--dir")
             .arg(&self.dir)
             .arg("--logfile")
@@ -110,13 +121,28 @@ impl RedisServer {
             .success());
     }
 
+    /// `DEBUG SLEEP secs`: the server answers nothing for that long (sent in the
+    /// background; wait on the returned child to see the sleep end).
+    pub fn debug_sleep(&self, secs: f64) -> Child {
+        Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "DEBUG", "SLEEP", &secs.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// One command through `redis-cli` (installed with redis-server); None when the
     /// server does not answer.
     pub fn cli(&self, args: &[&str]) -> Option<String> {
         // Not worth a client connection: redis-cli is there, and a refused port is quick.
         TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "--raw"])
+        let mut cli = Command::new("redis-cli");
+        cli.args(["-p", &self.port.to_string(), "--raw"]);
+        let password = self.extra.iter().skip_while(|a| *a != "--requirepass").nth(1);
+        if let Some(password) = password {
+            cli.args(["--no-auth-warning", "-a", password]);
+        }
+        let out = cli
             .args(args)
             .output()
             .ok()?;
