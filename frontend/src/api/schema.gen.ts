@@ -121,7 +121,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: the database answers within 2 s. */
+    /**
+     * Readiness: the database answers within 2 s. The rate-limit store's state is a
+     *     detail, never a reason to be unready.
+     */
     get: operations["readyz"];
     put?: never;
     post?: never;
@@ -254,6 +257,7 @@ export interface components {
     };
     /** @description The answer of both probes. */
     Health: {
+      rate_store?: null | components["schemas"]["RateStoreState"];
       /** @description `ok`, `ready`, or `database unavailable`. */
       status: string;
     };
@@ -275,6 +279,16 @@ export interface components {
       items: components["schemas"]["Listing"][];
       /** @description Pass as `cursor` for the next page; null on the last page. */
       next_cursor: string | null;
+    };
+    /** @description The shared rate-limit store as this instance's latest check found it. */
+    RateStoreState: {
+      /**
+       * @description During an outage, why the latest check failed: `timeout`, `refused`,
+       *     `no_socket`, `auth`, `database`, `io`, `server`, `bad_answer` or `other`.
+       */
+      reason?: string | null;
+      /** @description `shared` (Redis answers) or `fallback` (this instance counts alone). */
+      state: string;
     };
   };
   responses: never;
