@@ -55,7 +55,12 @@ impl StoreHealth {
             return None;
         }
         let i = self.last_reason.load(Ordering::Relaxed);
-        Some(FaultReason::ALL.get(usize::from(i)).copied().unwrap_or(FaultReason::Other))
+        Some(
+            FaultReason::ALL
+                .get(usize::from(i))
+                .copied()
+                .unwrap_or(FaultReason::Other),
+        )
     }
 
     pub fn is_down(&self) -> bool {

@@ -486,6 +486,29 @@ mod tests {
         assert!(allowed(lim.check(key, later + wait)));
     }
 
+    /// The Redis store's shadow takes back a request Redis refused: from the sub-window it
+    /// was counted in, also once the ring has moved on; a key it never counted is untouched.
+    #[test]
+    fn release_takes_back_one_request_from_its_own_sub_window() {
+        let lim = limiter(3, 80 * SEC, 100);
+        let t0 = lim.clock.start + 5 * MS;
+        for i in 0..3 {
+            assert!(allowed(lim.check(ip(1), t0 + i * 10 * SEC)));
+        }
+        assert!(!allowed(lim.check(ip(1), t0 + 30 * SEC)));
+        // The second request (at 10 s) is taken back 25 s later, two sub-windows on.
+        lim.release(ip(1), t0 + 10 * SEC);
+        let now = t0 + 35 * SEC;
+        assert_eq!(lim.peek(ip(1), now).remaining(), 1);
+        assert!(allowed(lim.check(ip(1), now)));
+        assert!(!allowed(lim.check(ip(1), now)));
+        // The first leaves at 80 s (+1 ms): one slot, not two, so the 10 s one is gone.
+        let first_gone = t0 + Duration::from_millis(80_001);
+        assert_eq!(lim.peek(ip(1), first_gone).remaining(), 1);
+        lim.release(ip(2), t0);
+        assert_eq!(lim.tracked(), 1);
+    }
+
     #[test]
     fn peek_answers_like_check_without_counting() {
         let lim = limiter(3, 60 * SEC, 100);

@@ -266,7 +266,10 @@ impl Metrics {
             pow_verifications: PowOutcome::ALL.map(outcome),
             pow_surge_bits: reg.gauge(POW_SURGE_BITS, vec![]),
             ratelimit_store_errors: FaultReason::ALL.map(|r| {
-                reg.counter(RATELIMIT_STORE_ERRORS, vec![Label::new("reason", r.label())])
+                reg.counter(
+                    RATELIMIT_STORE_ERRORS,
+                    vec![Label::new("reason", r.label())],
+                )
             }),
             ratelimit_store_fallback: reg.gauge(RATELIMIT_STORE_FALLBACK, vec![]),
             listings_created: reg.counter(LISTINGS_CREATED, vec![]),

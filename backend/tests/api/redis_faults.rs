@@ -106,7 +106,9 @@ impl Store {
         let metrics = Metrics::enabled();
         let deadline = Duration::from_millis(500);
         let shared = match lua {
-            Some(lua) => RedisShared::with_script(url, deadline, SecretKey::random(), &metrics, lua),
+            Some(lua) => {
+                RedisShared::with_script(url, deadline, SecretKey::random(), &metrics, lua)
+            }
             None => RedisShared::new(url, deadline, SecretKey::random(), &metrics),
         }
         .unwrap();

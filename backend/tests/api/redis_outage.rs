@@ -56,7 +56,11 @@ impl<'a> Traffic<'a> {
             match res.status().as_u16() {
                 200 => self.accepted[i] += 1,
                 429 => {
-                    let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                    let wait: u64 = res.headers()["retry-after"]
+                        .to_str()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
                     assert!((1..=68).contains(&wait), "Retry-After {wait}");
                 }
                 other => panic!("request {}: status {other}", self.sent),
@@ -109,14 +113,17 @@ async fn one_instance_never_exceeds_n_in_a_window_across_a_silent_redis(pool: Pg
     sleep.wait().unwrap();
     traffic.run(10).await;
     traffic.within_one_window();
-    assert_eq!(traffic.total(), N, "accepted in one window: {:?}", traffic.accepted);
+    assert_eq!(
+        traffic.total(),
+        N,
+        "accepted in one window: {:?}",
+        traffic.accepted
+    );
     app.stop().await.unwrap();
 }
 
 #[sqlx::test(migrator = "powboard::db::MIGRATOR")]
-async fn one_instance_never_exceeds_n_in_a_window_across_a_killed_and_emptied_redis(
-    pool: PgPool,
-) {
+async fn one_instance_never_exceeds_n_in_a_window_across_a_killed_and_emptied_redis(pool: PgPool) {
     let mut redis = RedisServer::start();
     let app = spawn(pool, &redis).await;
     let mut traffic = Traffic::new(&[&app]);
@@ -159,7 +166,11 @@ async fn two_instances_exceed_n_only_up_to_n_each_across_an_outage(pool: PgPool)
         traffic.accepted,
         traffic.total()
     );
-    assert!(traffic.accepted.iter().all(|&n| n <= N), "{:?}", traffic.accepted);
+    assert!(
+        traffic.accepted.iter().all(|&n| n <= N),
+        "{:?}",
+        traffic.accepted
+    );
     assert_eq!(traffic.total(), 2 * N);
     a.stop().await.unwrap();
     b.stop().await.unwrap();

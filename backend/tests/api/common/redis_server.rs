@@ -125,7 +125,13 @@ impl RedisServer {
     /// background; wait on the returned child to see the sleep end).
     pub fn debug_sleep(&self, secs: f64) -> Child {
         Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "DEBUG", "SLEEP", &secs.to_string()])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "DEBUG",
+                "SLEEP",
+                &secs.to_string(),
+            ])
             .stdout(Stdio::null())
             .spawn()
             .unwrap()
@@ -138,14 +144,15 @@ impl RedisServer {
         TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         let mut cli = Command::new("redis-cli");
         cli.args(["-p", &self.port.to_string(), "--raw"]);
-        let password = self.extra.iter().skip_while(|a| *a != "--requirepass").nth(1);
+        let password = self
+            .extra
+            .iter()
+            .skip_while(|a| *a != "--requirepass")
+            .nth(1);
         if let Some(password) = password {
             cli.args(["--no-auth-warning", "-a", password]);
         }
-        let out = cli
-            .args(args)
-            .output()
-            .ok()?;
+        let out = cli.args(args).output().ok()?;
         out.status
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
