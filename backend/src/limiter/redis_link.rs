@@ -64,8 +64,8 @@ impl RedisLink {
     /// dials anew. Only one of several checks that saw the same one replaces it.
     pub fn drop_connection(&self) {
         let current = self.current.read().expect("not poisoned").clone();
-        // Its own task drives the new attempt (see `dial`).
-        let _ = self.redial(&current);
+        // Its own task drives the new attempt (see `dial`): nothing to wait for here.
+        drop(self.redial(&current));
     }
 
     /// Sorts a library error of a command sent on the connection.
