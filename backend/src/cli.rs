@@ -65,8 +65,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Solves the challenge JSON of `GET /api/pow/challenge`.
 pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, String)> {
+    let value = crate::strict_json::from_slice(json.trim().as_bytes())
+        .context("the challenge is not JSON")?;
     let ch: ChallengeResponse =
-        serde_json::from_str(json.trim()).context("not a challenge JSON object")?;
+        serde_json::from_value(value).context("not a challenge JSON object")?;
     let bytes: [u8; puzzle::CHALLENGE_LEN] = URL_SAFE_NO_PAD
         .decode(&ch.challenge)
         .ok()
@@ -87,7 +89,9 @@ async fn moderate(config: &Config, action: ListingsAction) -> anyhow::Result<()>
     // Checked before connecting, so a refused selection never waits for a database.
     let filter = moderation::Filter::parse(&selection)?;
     let pool = db::connect(config).await?;
-    db::migrate(&pool).await?;
+    // Only `serve` and `migrate` change the schema: a moderation command pointed at
+    // the wrong database (or an older one) must change nothing there.
+    db::check_schema(&pool).await?;
     let report = moderation::run(&pool, action, &filter, selection.dry_run).await?;
     println!("{report}");
     Ok(())

@@ -212,8 +212,11 @@ pub struct Config {
     /// Maximum listing length in Unicode characters.
     #[arg(long, env = "MAX_BODY_CHARS", default_value_t = 255, value_parser = clap::value_parser!(u32).range(1..=4000))]
     pub max_body_chars: u32,
-    /// MMDB country database (GeoIP2/GeoLite2 Country or the flat `country_code` layout).
-    #[arg(long, env = "GEOIP_DB")]
+    /// MMDB country database (GeoIP2/GeoLite2 Country or the flat `country_code` layout);
+    /// empty = none.
+    // Its own parser: clap's path parser refuses an empty value, and `GEOIP_DB=` is
+    // the documented default.
+    #[arg(long, env = "GEOIP_DB", value_parser = any_path)]
     pub geoip_db: Option<PathBuf>,
     /// How long to keep retrying an unreachable database at start.
     #[arg(long, env = "DB_CONNECT_TIMEOUT_SECS", default_value_t = 30)]
@@ -231,6 +234,11 @@ pub struct Config {
     /// the public port, never proxied.
     #[arg(long, env = "METRICS_ADDR", default_value = "")]
     pub metrics_addr: MetricsAddr,
+}
+
+/// A path, empty allowed (then treated as unset by its reader).
+fn any_path(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(s))
 }
 
 /// `METRICS_ADDR`: a socket address, or empty for no metrics.
@@ -289,6 +297,21 @@ impl Config {
         self.trusted_proxies.iter().filter_map(|t| t.0).collect()
     }
 
+    /// `GEOIP_DB` when set and not empty.
+    pub fn geoip_db(&self) -> Option<&std::path::Path> {
+        self.geoip_db
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty())
+    }
+
+    /// A whole address family (`0.0.0.0/0`, `::/0`, or nets that add up to one) in
+    /// `TRUSTED_PROXIES`: every client may then write its own `X-Forwarded-For`.
+    pub fn trusts_every_address(&self) -> Option<IpNet> {
+        IpNet::aggregate(&self.trusted_proxies())
+            .into_iter()
+            .find(|n| n.prefix_len() == 0)
+    }
+
     /// Checks that clap's types cannot express.
     pub fn validate(&self) -> anyhow::Result<()> {
         let d = self.pow_difficulty;
@@ -329,6 +352,18 @@ impl Config {
             self.rate_store != RateStoreKind::Redis || self.redis_url().is_some(),
             "RATE_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
         );
+        if let Some(net) = self.trusts_every_address() {
+            let why = "then every client chooses its own key through X-Forwarded-For \
+                (its own budget, its own PoW binding): list only the proxies' addresses";
+            match self.app_env {
+                AppEnv::Prod => {
+                    anyhow::bail!("TRUSTED_PROXIES trusts every address ({net}): {why}")
+                }
+                AppEnv::Dev => tracing::warn!(
+                    "TRUSTED_PROXIES trusts every address ({net}): {why}; refused in APP_ENV=prod"
+                ),
+            }
+        }
         if let Some(m) = self.metrics_addr.0 {
             // The same port on another address of this host would still be the public
             // port for whoever reaches that address; 0 (tests) picks a free one.

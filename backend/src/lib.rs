@@ -29,5 +29,6 @@ pub mod server;
 pub mod spa;
 pub mod state;
 pub mod stats;
+pub mod strict_json;
 pub mod telemetry;
 pub mod upkeep;

@@ -23,7 +23,7 @@ use axum::{
     middleware::from_fn_with_state,
     response::IntoResponse,
     routing::any,
-    Router,
+    Extension, Router,
 };
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
 use utoipa::OpenApi as _;
@@ -38,7 +38,9 @@ use crate::{
         rate_limit::{Budget, BudgetLayer},
         timeout::{DeadlineLayer, READ_TIMEOUT, WRITE_TIMEOUT},
     },
-    health, listings, openapi, pow, spa,
+    health, listings,
+    metrics::http::RouteLabel,
+    openapi, pow, spa,
     state::AppState,
     stats,
 };
@@ -132,8 +134,13 @@ fn guarded(routes: Router<AppState>, budget: &Arc<Budget>, deadline: Duration) -
         .route_layer(BudgetLayer(budget.clone()))
 }
 
-async fn api_not_found() -> ApiError {
-    ApiError::NotFound
+/// Every unknown API path shares one metrics label, whatever route axum matched it
+/// through (the nested fallback, or `/api/` named above).
+async fn api_not_found() -> impl IntoResponse {
+    (
+        Extension(RouteLabel(crate::metrics::http::UNKNOWN_API)),
+        ApiError::NotFound,
+    )
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -119,11 +119,7 @@ impl AppState {
 
 /// `GEOIP_DB` unset: no countries. Set but unreadable: refuse to start.
 fn open_geoip(config: &Config) -> anyhow::Result<Option<GeoIp>> {
-    let Some(path) = config
-        .geoip_db
-        .as_deref()
-        .filter(|p| !p.as_os_str().is_empty())
-    else {
+    let Some(path) = config.geoip_db() else {
         tracing::info!("GEOIP_DB not set: listings carry no country");
         return Ok(None);
     };

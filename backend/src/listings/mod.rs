@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::{
     error::ApiResult,
-    extract::{ApiJson, ApiQuery},
+    extract::{ApiJson, ApiQuery, JsonBody},
     guards::client::Client,
     metrics::{Metrics, PowOutcome},
     openapi::{BudgetErrors, QueryErrors, WriteErrors},
@@ -41,6 +41,10 @@ pub struct CreateListing {
     /// are refused (the README's text rules).
     #[schema(min_length = 1, max_length = 255)]
     pub body: String,
+}
+
+impl JsonBody for CreateListing {
+    const SHAPE: &'static str = r#"with exactly one field, "body" (a string): {"body": "<text>"}"#;
 }
 
 /// Post a listing. With PoW on, the three X-PoW-* headers carry a solved
