@@ -2,79 +2,13 @@
 //! with their defaults). The names are part of the contract in DESIGN.md.
 use std::{net::SocketAddr, path::PathBuf};
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, ValueEnum};
 use ipnet::IpNet;
 
-use crate::{country::CountryExtraBits, moderation::Selection};
+use crate::country::CountryExtraBits;
 
 /// The URL of the private cluster that `scripts/local-pg.sh` (and so `make run`) starts.
 pub const LOCAL_DATABASE_URL: &str = "postgres://powboard@127.0.0.1:54329/powboard";
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "powboard",
-    version,
-    about = "A public bulletin board that bots find expensive to spam"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    #[command(flatten)]
-    pub config: Config,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Serve the API and the web UI (the default).
-    Serve,
-    /// Apply the database migrations and exit.
-    Migrate,
-    /// Moderation: hide or unhide listings by id and/or filters.
-    Listings {
-        #[command(subcommand)]
-        action: ListingsAction,
-    },
-    /// Print the OpenAPI description of the API (what `GET /api/openapi.json`
-    /// serves) and exit; needs no database.
-    Openapi,
-    /// Proof-of-work tools.
-    Pow {
-        #[command(subcommand)]
-        action: PowAction,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ListingsAction {
-    /// Hide listings: they disappear from search, counts and statistics. Give an id
-    /// and/or filters (all must hold); every change is recorded in `moderation_log`.
-    Hide {
-        #[command(flatten)]
-        selection: Selection,
-    },
-    /// Make hidden listings visible again (same selection as `hide`).
-    Unhide {
-        #[command(flatten)]
-        selection: Selection,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum PowAction {
-    /// Solve a challenge natively on all cores. Reads the JSON of
-    /// `GET /api/pow/challenge` from the argument or standard input and prints the
-    /// `X-PoW-Nonce` value (or all three headers with --headers).
-    Solve {
-        /// The challenge JSON; `-` or absent reads standard input.
-        json: Option<String>,
-        /// Print `X-PoW-Challenge`, `X-PoW-Token` and `X-PoW-Nonce` header lines.
-        #[arg(long)]
-        headers: bool,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-    },
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum AppEnv {
@@ -282,7 +216,13 @@ impl Config {
     /// The configuration with every default, as `powboard` alone would see it
     /// without any environment (tests start from here).
     pub fn defaults() -> Self {
-        Cli::parse_from(["powboard"]).config
+        /// The settings alone, as the command line reads them.
+        #[derive(Parser)]
+        struct Settings {
+            #[command(flatten)]
+            config: Config,
+        }
+        Settings::parse_from(["powboard"]).config
     }
 
     /// `REDIS_URL` when set and not blank.

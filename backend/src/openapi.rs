@@ -1,11 +1,8 @@
-//! The OpenAPI 3.1 description of the API, served at `GET /api/openapi.json` and
-//! printed by `powboard openapi`. Operations come from the handlers' own
-//! `#[utoipa::path]` attributes, registered once in `router` for both the router
-//! and the document; this module holds what they share: the document's head, the
-//! error answers (with their stable codes and headers) and the route that serves it.
-use std::sync::LazyLock;
-
-use axum::{http::header, response::IntoResponse};
+//! What every operation of the OpenAPI 3.1 description shares: the document's head,
+//! the error answers (with their stable codes and headers), and the last touch on
+//! the JSON. The features' handlers use it in their `#[utoipa::path]` attributes; the
+//! document itself is assembled above them, where the routes are registered
+//! (`routes`), so this module imports no feature and no router.
 use serde_json::Value;
 use utoipa::{IntoResponses, OpenApi};
 
@@ -32,12 +29,12 @@ use crate::error::{ErrorBody, ErrorCode};
 )]
 pub struct ApiDoc;
 
-/// The document as JSON, built once (it depends only on the code).
-static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    let mut doc = serde_json::to_value(crate::router::openapi()).expect("the document serializes");
+/// The document as JSON, in the form OpenAPI reads.
+pub fn to_json(doc: utoipa::openapi::OpenApi) -> String {
+    let mut doc = serde_json::to_value(doc).expect("the document serializes");
     camel_case_links(&mut doc);
     serde_json::to_string_pretty(&doc).expect("JSON serializes")
-});
+}
 
 /// utoipa 5 writes a Link object's fields in snake_case (`operation_id`), which
 /// OpenAPI does not know (utoipa 6 fixed it, but utoipa-axum 0.2 needs utoipa 5).
@@ -65,33 +62,6 @@ fn camel_case_links(doc: &mut Value) {
             }
         }
     }
-}
-
-/// The OpenAPI 3.1 description of this API.
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "meta",
-    operation_id = "openapi",
-    responses(
-        (status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json",
-            body = Object, headers(
-                ("RateLimit" = String, description = "While the read budget is on: what is left, \"read\";r=<requests>;t=<seconds>"),
-                ("RateLimit-Policy" = String, description = "While the read budget is on: \"read\";q=<requests>;w=<window seconds>")
-            )),
-        BudgetErrors,
-    )
-)]
-pub async fn document() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        DOCUMENT.as_str(),
-    )
-}
-
-/// The whole document, as `powboard openapi` prints it.
-pub fn document_json() -> &'static str {
-    DOCUMENT.as_str()
 }
 
 /// Errors every budgeted route can answer: its budget refused, the database is

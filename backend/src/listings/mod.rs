@@ -1,5 +1,6 @@
 //! Listings: posting (behind the write budget and the proof of work) and reading
 //! (behind the read budget): newest first, full-text search, country filter.
+pub mod caches;
 pub mod front_page;
 pub mod query;
 pub mod repo;
@@ -24,8 +25,8 @@ use crate::{
     metrics::{Metrics, PowOutcome},
     openapi::{BudgetErrors, QueryErrors, WriteErrors},
     pow::{unix_now, CheckedPow, PowHeaders, PowSettings},
-    state::ListingCaches,
 };
+use caches::ListingCaches;
 use front_page::FrontPageCache;
 use query::{ListParams, RawListParams};
 use repo::{Listing, NewListing};

@@ -245,6 +245,9 @@ export interface components {
       | "REQUEST_TIMEOUT"
       | "NOT_FOUND"
       | "METHOD_NOT_ALLOWED"
+      | "URI_TOO_LONG"
+      | "HEADERS_TOO_LARGE"
+      | "NOT_IMPLEMENTED"
       | "UNAVAILABLE"
       | "INTERNAL";
     ErrorDetail: {
