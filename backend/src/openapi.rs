@@ -18,7 +18,11 @@ use crate::error::{ErrorBody, ErrorCode};
             answers with the RateLimit and RateLimit-Policy fields of \
             draft-ietf-httpapi-ratelimit-headers while the budget is on. Every error is \
             {\"error\": {\"code\", \"message\"}} with a stable code. Any other /api path answers \
-            404 NOT_FOUND, and a known path with another method 405 METHOD_NOT_ALLOWED."
+            404 NOT_FOUND, and a known path with another method 405 METHOD_NOT_ALLOWED. Any \
+            request may also be refused before its route, with the same shape and the \
+            connection closed: 400 INVALID_INPUT (not HTTP/1.1), 414 URI_TOO_LONG, 431 \
+            HEADERS_TOO_LARGE, 501 NOT_IMPLEMENTED (a Transfer-Encoding other than one \
+            chunked); CONNECT answers 405 METHOD_NOT_ALLOWED."
     ),
     components(schemas(ErrorBody, ErrorCode)),
     tags(
@@ -101,8 +105,8 @@ pub enum QueryErrors {
 #[allow(dead_code)] // only its description is used
 #[derive(IntoResponses)]
 pub enum WriteErrors {
-    /// INVALID_INPUT (the body is not a JSON object with exactly a `body` string, or
-    /// its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
+    /// INVALID_INPUT (the body is not a JSON object with exactly a `body` string, names
+    /// a key twice, or its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
     /// header is missing).
     #[response(status = 400, example = json!({"error": {"code": "POW_REQUIRED", "message": "this request needs a proof of work: send X-PoW-Challenge, X-PoW-Token and X-PoW-Nonce"}}))]
     BadRequest(ErrorBody),

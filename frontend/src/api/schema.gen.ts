@@ -448,8 +448,8 @@ export interface operations {
         };
       };
       /**
-       * @description INVALID_INPUT (the body is not a JSON object with exactly a `body` string, or
-       *     its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
+       * @description INVALID_INPUT (the body is not a JSON object with exactly a `body` string, names
+       *     a key twice, or its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
        *     header is missing).
        */
       400: {
