@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use tokio::{net::TcpListener, task::JoinHandle};
 
 use crate::{
-    config::Config, db, metrics, router, secrets::Secrets, server, state::AppState, upkeep,
+    config::Config, db, metrics_endpoint, router, secrets::Secrets, server, state::AppState, upkeep,
 };
 
 /// A built application: its state made and its port bound, not yet serving.
@@ -77,10 +77,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let mut upkeep = upkeep::spawn(&self.state);
         if let Some(l) = self.metrics_listener {
-            upkeep.push(tokio::spawn(metrics::endpoint::serve(
-                l,
-                self.state.clone(),
-            )));
+            upkeep.push(tokio::spawn(metrics_endpoint::serve(l, self.state.clone())));
         }
         let app = router::router(self.state, &self.config);
         server::serve(

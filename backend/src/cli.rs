@@ -4,13 +4,83 @@ use std::io::Read;
 
 use anyhow::Context;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use clap::{Parser, Subcommand};
 
 use crate::{
     app,
-    config::{Cli, Command, Config, ListingsAction, PowAction},
-    db, moderation,
+    config::Config,
+    db,
+    moderation::{self, Selection},
     pow::{puzzle, ChallengeResponse},
 };
+
+// The command line: here, above everything it runs, so the settings (`config`) need
+// not know the commands (which know moderation, which knows the listings...).
+#[derive(Parser, Debug)]
+#[command(
+    name = "powboard",
+    version,
+    about = "A public bulletin board that bots find expensive to spam"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API and the web UI (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Moderation: hide or unhide listings by id and/or filters.
+    Listings {
+        #[command(subcommand)]
+        action: ListingsAction,
+    },
+    /// Print the OpenAPI description of the API (what `GET /api/openapi.json`
+    /// serves) and exit; needs no database.
+    Openapi,
+    /// Proof-of-work tools.
+    Pow {
+        #[command(subcommand)]
+        action: PowAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ListingsAction {
+    /// Hide listings: they disappear from search, counts and statistics. Give an id
+    /// and/or filters (all must hold); every change is recorded in `moderation_log`.
+    Hide {
+        #[command(flatten)]
+        selection: Selection,
+    },
+    /// Make hidden listings visible again (same selection as `hide`).
+    Unhide {
+        #[command(flatten)]
+        selection: Selection,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PowAction {
+    /// Solve a challenge natively on all cores. Reads the JSON of
+    /// `GET /api/pow/challenge` from the argument or standard input and prints the
+    /// `X-PoW-Nonce` value (or all three headers with --headers).
+    Solve {
+        /// The challenge JSON; `-` or absent reads standard input.
+        json: Option<String>,
+        /// Print `X-PoW-Challenge`, `X-PoW-Token` and `X-PoW-Nonce` header lines.
+        #[arg(long)]
+        headers: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
@@ -23,7 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Listings { action } => moderate(&cli.config, action).await,
         Command::Openapi => {
-            println!("{}", crate::openapi::document_json());
+            println!("{}", crate::routes::document_json());
             Ok(())
         }
         Command::Pow {
@@ -65,8 +135,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Solves the challenge JSON of `GET /api/pow/challenge`.
 pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, String)> {
+    let value = crate::strict_json::from_slice(json.trim().as_bytes())
+        .context("the challenge is not JSON")?;
     let ch: ChallengeResponse =
-        serde_json::from_str(json.trim()).context("not a challenge JSON object")?;
+        serde_json::from_value(value).context("not a challenge JSON object")?;
     let bytes: [u8; puzzle::CHALLENGE_LEN] = URL_SAFE_NO_PAD
         .decode(&ch.challenge)
         .ok()
@@ -87,7 +159,9 @@ async fn moderate(config: &Config, action: ListingsAction) -> anyhow::Result<()>
     // Checked before connecting, so a refused selection never waits for a database.
     let filter = moderation::Filter::parse(&selection)?;
     let pool = db::connect(config).await?;
-    db::migrate(&pool).await?;
+    // Only `serve` and `migrate` change the schema: a moderation command pointed at
+    // the wrong database (or an older one) must change nothing there.
+    db::check_schema(&pool).await?;
     let report = moderation::run(&pool, action, &filter, selection.dry_run).await?;
     println!("{report}");
     Ok(())

@@ -2,79 +2,13 @@
 //! with their defaults). The names are part of the contract in DESIGN.md.
 use std::{net::SocketAddr, path::PathBuf};
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, ValueEnum};
 use ipnet::IpNet;
 
-use crate::{country::CountryExtraBits, moderation::Selection};
+use crate::country::CountryExtraBits;
 
 /// The URL of the private cluster that `scripts/local-pg.sh` (and so `make run`) starts.
 pub const LOCAL_DATABASE_URL: &str = "postgres://powboard@127.0.0.1:54329/powboard";
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "powboard",
-    version,
-    about = "A public bulletin board that bots find expensive to spam"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    #[command(flatten)]
-    pub config: Config,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Serve the API and the web UI (the default).
-    Serve,
-    /// Apply the database migrations and exit.
-    Migrate,
-    /// Moderation: hide or unhide listings by id and/or filters.
-    Listings {
-        #[command(subcommand)]
-        action: ListingsAction,
-    },
-    /// Print the OpenAPI description of the API (what `GET /api/openapi.json`
-    /// serves) and exit; needs no database.
-    Openapi,
-    /// Proof-of-work tools.
-    Pow {
-        #[command(subcommand)]
-        action: PowAction,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ListingsAction {
-    /// Hide listings: they disappear from search, counts and statistics. Give an id
-    /// and/or filters (all must hold); every change is recorded in `moderation_log`.
-    Hide {
-        #[command(flatten)]
-        selection: Selection,
-    },
-    /// Make hidden listings visible again (same selection as `hide`).
-    Unhide {
-        #[command(flatten)]
-        selection: Selection,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum PowAction {
-    /// Solve a challenge natively on all cores. Reads the JSON of
-    /// `GET /api/pow/challenge` from the argument or standard input and prints the
-    /// `X-PoW-Nonce` value (or all three headers with --headers).
-    Solve {
-        /// The challenge JSON; `-` or absent reads standard input.
-        json: Option<String>,
-        /// Print `X-PoW-Challenge`, `X-PoW-Token` and `X-PoW-Nonce` header lines.
-        #[arg(long)]
-        headers: bool,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
-    },
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum AppEnv {
@@ -212,8 +146,11 @@ pub struct Config {
     /// Maximum listing length in Unicode characters.
     #[arg(long, env = "MAX_BODY_CHARS", default_value_t = 255, value_parser = clap::value_parser!(u32).range(1..=4000))]
     pub max_body_chars: u32,
-    /// MMDB country database (GeoIP2/GeoLite2 Country or the flat `country_code` layout).
-    #[arg(long, env = "GEOIP_DB")]
+    /// MMDB country database (GeoIP2/GeoLite2 Country or the flat `country_code` layout);
+    /// empty = none.
+    // Its own parser: clap's path parser refuses an empty value, and `GEOIP_DB=` is
+    // the documented default.
+    #[arg(long, env = "GEOIP_DB", value_parser = any_path)]
     pub geoip_db: Option<PathBuf>,
     /// How long to keep retrying an unreachable database at start.
     #[arg(long, env = "DB_CONNECT_TIMEOUT_SECS", default_value_t = 30)]
@@ -231,6 +168,11 @@ pub struct Config {
     /// the public port, never proxied.
     #[arg(long, env = "METRICS_ADDR", default_value = "")]
     pub metrics_addr: MetricsAddr,
+}
+
+/// A path, empty allowed (then treated as unset by its reader).
+fn any_path(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(s))
 }
 
 /// `METRICS_ADDR`: a socket address, or empty for no metrics.
@@ -274,7 +216,13 @@ impl Config {
     /// The configuration with every default, as `powboard` alone would see it
     /// without any environment (tests start from here).
     pub fn defaults() -> Self {
-        Cli::parse_from(["powboard"]).config
+        /// The settings alone, as the command line reads them.
+        #[derive(Parser)]
+        struct Settings {
+            #[command(flatten)]
+            config: Config,
+        }
+        Settings::parse_from(["powboard"]).config
     }
 
     /// `REDIS_URL` when set and not blank.
@@ -287,6 +235,21 @@ impl Config {
 
     pub fn trusted_proxies(&self) -> Vec<IpNet> {
         self.trusted_proxies.iter().filter_map(|t| t.0).collect()
+    }
+
+    /// `GEOIP_DB` when set and not empty.
+    pub fn geoip_db(&self) -> Option<&std::path::Path> {
+        self.geoip_db
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty())
+    }
+
+    /// A whole address family (`0.0.0.0/0`, `::/0`, or nets that add up to one) in
+    /// `TRUSTED_PROXIES`: every client may then write its own `X-Forwarded-For`.
+    pub fn trusts_every_address(&self) -> Option<IpNet> {
+        IpNet::aggregate(&self.trusted_proxies())
+            .into_iter()
+            .find(|n| n.prefix_len() == 0)
     }
 
     /// Checks that clap's types cannot express.
@@ -329,6 +292,18 @@ impl Config {
             self.rate_store != RateStoreKind::Redis || self.redis_url().is_some(),
             "RATE_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
         );
+        if let Some(net) = self.trusts_every_address() {
+            let why = "then every client chooses its own key through X-Forwarded-For \
+                (its own budget, its own PoW binding): list only the proxies' addresses";
+            match self.app_env {
+                AppEnv::Prod => {
+                    anyhow::bail!("TRUSTED_PROXIES trusts every address ({net}): {why}")
+                }
+                AppEnv::Dev => tracing::warn!(
+                    "TRUSTED_PROXIES trusts every address ({net}): {why}; refused in APP_ENV=prod"
+                ),
+            }
+        }
         if let Some(m) = self.metrics_addr.0 {
             // The same port on another address of this host would still be the public
             // port for whoever reaches that address; 0 (tests) picks a free one.

@@ -1,5 +1,7 @@
 //! The PostgreSQL pool: acquire and statement timeouts, a patient first connection
-//! (retried with backoff, then a clear failure), and the embedded migrations.
+//! (retried with backoff, then a clear failure), the embedded migrations, and the
+//! check that a database holds exactly their schema (commands other than `serve`
+//! and `migrate` run against it but never change it).
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -75,4 +77,73 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
         .run(pool)
         .await
         .context("applying database migrations")
+}
+
+/// Refuses a database that is not powboard's at exactly this binary's schema: no
+/// `_sqlx_migrations` (another database, or an empty one), a migration missing
+/// (older), one this binary does not know (newer), one that differs or failed. Reads
+/// only: a command that is not `serve` or `migrate` must never run DDL.
+pub async fn check_schema(pool: &PgPool) -> anyhow::Result<()> {
+    let applied: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+            .fetch_one(pool)
+            .await
+            .context("reading the database's schema version")?;
+    anyhow::ensure!(
+        applied.is_some(),
+        "this database has no powboard schema (no _sqlx_migrations table): check DATABASE_URL; \
+         to set up a new powboard database, run `powboard migrate` first. Nothing was changed"
+    );
+    // sqlx's own bookkeeping table, not one of ours: read without the query macros.
+    let rows: Vec<(i64, Vec<u8>, bool)> =
+        sqlx::query_as("SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .context("reading the database's schema version")?;
+    schema_difference(&rows).map_or(Ok(()), |why| {
+        Err(anyhow::anyhow!(
+            "the database's schema is not the one this powboard expects: {why}. Nothing was changed"
+        ))
+    })
+}
+
+/// What differs between the applied migrations (version, checksum, success) and the
+/// embedded ones, in words; None when they are the same.
+fn schema_difference(applied: &[(i64, Vec<u8>, bool)]) -> Option<String> {
+    let expected: Vec<_> = MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .collect();
+    if let Some((v, ..)) = applied.iter().find(|(_, _, ok)| !ok) {
+        return Some(format!("migration {v} failed partway; fix it by hand"));
+    }
+    if let Some((v, ..)) = applied
+        .iter()
+        .find(|(v, ..)| !expected.iter().any(|m| m.version == *v))
+    {
+        return Some(format!(
+            "it has migration {v}, which this binary does not know (a newer schema): use the powboard that migrated it"
+        ));
+    }
+    if let Some(m) = expected.iter().find(|m| {
+        applied
+            .iter()
+            .any(|(v, c, _)| *v == m.version && **c != *m.checksum)
+    }) {
+        return Some(format!(
+            "migration {} differs from this binary's ({})",
+            m.version, m.description
+        ));
+    }
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|m| !applied.iter().any(|(v, ..)| *v == m.version))
+        .map(|m| m.version.to_string())
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "it lacks migration(s) {} (an older schema): run `powboard migrate` (or start the server) first",
+            missing.join(", ")
+        )
+    })
 }

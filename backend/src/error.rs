@@ -35,6 +35,12 @@ pub enum ApiError {
     NotFound,
     #[error("method not allowed on this route")]
     MethodNotAllowed,
+    #[error("the request target is longer than this server reads")]
+    UriTooLong,
+    #[error("the request head is larger than this server reads")]
+    HeadersTooLarge,
+    #[error("{0}")]
+    NotImplemented(&'static str),
     #[error("the service is temporarily unavailable; retry shortly")]
     Unavailable,
     /// `Unavailable` because no pool connection came in time (counted by the metrics).
@@ -62,6 +68,9 @@ impl ApiError {
             Self::RequestTimeout => ErrorCode::RequestTimeout,
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::UriTooLong => ErrorCode::UriTooLong,
+            Self::HeadersTooLarge => ErrorCode::HeadersTooLarge,
+            Self::NotImplemented(_) => ErrorCode::NotImplemented,
             Self::Unavailable | Self::PoolTimedOut => ErrorCode::Unavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -78,6 +87,9 @@ impl ApiError {
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Self::Unavailable | Self::PoolTimedOut => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -106,9 +118,13 @@ impl IntoResponse for ApiError {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
-        // The body may be unread (refused on its declared length, or stalled): close
-        // the connection rather than read what follows as the next request.
-        if matches!(self, Self::PayloadTooLarge(_) | Self::RequestTimeout) {
+        // The body may be unread (refused on its declared length, or stalled, or in a
+        // transfer coding not decoded): close the connection rather than read what
+        // follows as the next request.
+        if matches!(
+            self,
+            Self::PayloadTooLarge(_) | Self::RequestTimeout | Self::NotImplemented(_)
+        ) {
             res.headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
@@ -201,6 +217,9 @@ pub enum ErrorCode {
     RequestTimeout,
     NotFound,
     MethodNotAllowed,
+    UriTooLong,
+    HeadersTooLarge,
+    NotImplemented,
     Unavailable,
     Internal,
 }
@@ -219,6 +238,9 @@ impl ErrorCode {
             Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::UriTooLong => "URI_TOO_LONG",
+            Self::HeadersTooLarge => "HEADERS_TOO_LARGE",
+            Self::NotImplemented => "NOT_IMPLEMENTED",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -283,6 +305,9 @@ mod tests {
                 "UNSUPPORTED_MEDIA_TYPE",
             ),
             (ApiError::RequestTimeout, 408, "REQUEST_TIMEOUT"),
+            (ApiError::UriTooLong, 414, "URI_TOO_LONG"),
+            (ApiError::HeadersTooLarge, 431, "HEADERS_TOO_LARGE"),
+            (ApiError::NotImplemented("x"), 501, "NOT_IMPLEMENTED"),
             (ApiError::Unavailable, 503, "UNAVAILABLE"),
             (ApiError::PoolTimedOut, 503, "UNAVAILABLE"),
             (

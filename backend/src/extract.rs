@@ -8,20 +8,29 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, strict_json};
 
 /// A JSON body: exactly one `Content-Type: application/json` (with no charset or
 /// `charset=utf-8`, the only encoding JSON has), a JSON object at the top level
-/// (serde would also read a struct from an array), within the body limit (which
-/// also holds for chunked bodies: axum buffers through `http_body_util::Limited`),
-/// and exactly the expected fields (types use `deny_unknown_fields`).
+/// (serde would also read a struct from an array) with no key twice
+/// ([`strict_json`]), within the body limit (which also holds for chunked bodies:
+/// axum buffers through `http_body_util::Limited`), and exactly the expected fields
+/// (types use `deny_unknown_fields`).
 pub struct ApiJson<T>(pub T);
+
+/// A type read from a JSON body names the shape it expects: a body without it is
+/// told that shape, in our words, rather than serde's (which name Rust's view of it:
+/// "missing field", "invalid type: integer, expected a string").
+pub trait JsonBody: DeserializeOwned {
+    /// The expected object, e.g. `{"body": "<text>"}`.
+    const SHAPE: &'static str;
+}
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,
     BodyLimit: FromRef<S>,
-    T: DeserializeOwned,
+    T: JsonBody,
 {
     type Rejection = ApiError;
 
@@ -35,21 +44,13 @@ where
                 ApiError::invalid("could not read the request body")
             }
         })?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::invalid(format!(
-                "the body is not valid JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
-        })?;
+        let value = strict_json::from_slice(&bytes)
+            .map_err(|e| ApiError::invalid(format!("the body is {e}")))?;
+        let shape = || ApiError::invalid(format!("the body must be a JSON object {}", T::SHAPE));
         if !value.is_object() {
-            return Err(ApiError::invalid("the body must be a JSON object"));
+            return Err(shape());
         }
-        // Data errors only here ("missing field `body`", "unknown field `x`, expected
-        // `body`", "invalid type: integer `5`, expected a string"): no type names.
-        T::deserialize(value)
-            .map(ApiJson)
-            .map_err(|e| ApiError::invalid(format!("invalid body: {e}")))
+        T::deserialize(value).map(ApiJson).map_err(|_| shape())
     }
 }
 
@@ -105,10 +106,32 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                 "the query string is not UTF-8 once percent-decoded",
             ));
         }
+        if let Some(name) = repeated_name(query) {
+            return Err(ApiError::invalid(format!(
+                "the query parameter `{name}` is given more than once"
+            )));
+        }
+        // Every parameter is optional text: nothing else is left to fail here, and
+        // serde's wording would name Rust's view of it.
         serde_urlencoded::from_str::<T>(query)
             .map(ApiQuery)
-            .map_err(|e| ApiError::invalid(format!("invalid query string: {e}")))
+            .map_err(|_| ApiError::invalid("the query string is not valid"))
     }
+}
+
+/// The first parameter name that appears twice (after decoding, as serde sees it).
+fn repeated_name(query: &str) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or_default().replace('+', " ");
+            percent_encoding::percent_decode_str(&name)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .find(|name| !seen.insert(name.clone()))
 }
 
 #[cfg(test)]
@@ -121,6 +144,15 @@ mod tests {
             h.append(header::CONTENT_TYPE, v.parse().unwrap());
         }
         check_json_content_type(&h)
+    }
+
+    #[test]
+    fn repeated_query_names() {
+        assert_eq!(repeated_name("q=a&limit=2"), None);
+        assert_eq!(repeated_name(""), None);
+        assert_eq!(repeated_name("q=a&&q=b").as_deref(), Some("q"));
+        assert_eq!(repeated_name("q=a&%71=b").as_deref(), Some("q"));
+        assert_eq!(repeated_name("a+b=1&a%20b=2").as_deref(), Some("a b"));
     }
 
     #[test]

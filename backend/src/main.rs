@@ -2,7 +2,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = powboard::config::Cli::parse();
+    let cli = powboard::cli::Cli::parse();
     powboard::telemetry::init(&cli.config);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

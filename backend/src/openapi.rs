@@ -1,11 +1,8 @@
-//! The OpenAPI 3.1 description of the API, served at `GET /api/openapi.json` and
-//! printed by `powboard openapi`. Operations come from the handlers' own
-//! `#[utoipa::path]` attributes, registered once in `router` for both the router
-//! and the document; this module holds what they share: the document's head, the
-//! error answers (with their stable codes and headers) and the route that serves it.
-use std::sync::LazyLock;
-
-use axum::{http::header, response::IntoResponse};
+//! What every operation of the OpenAPI 3.1 description shares: the document's head,
+//! the error answers (with their stable codes and headers), and the last touch on
+//! the JSON. The features' handlers use it in their `#[utoipa::path]` attributes; the
+//! document itself is assembled above them, where the routes are registered
+//! (`routes`), so this module imports no feature and no router.
 use serde_json::Value;
 use utoipa::{IntoResponses, OpenApi};
 
@@ -21,7 +18,11 @@ use crate::error::{ErrorBody, ErrorCode};
             answers with the RateLimit and RateLimit-Policy fields of \
             draft-ietf-httpapi-ratelimit-headers while the budget is on. Every error is \
             {\"error\": {\"code\", \"message\"}} with a stable code. Any other /api path answers \
-            404 NOT_FOUND, and a known path with another method 405 METHOD_NOT_ALLOWED."
+            404 NOT_FOUND, and a known path with another method 405 METHOD_NOT_ALLOWED. Any \
+            request may also be refused before its route, with the same shape and the \
+            connection closed: 400 INVALID_INPUT (not HTTP/1.1), 414 URI_TOO_LONG, 431 \
+            HEADERS_TOO_LARGE, 501 NOT_IMPLEMENTED (a Transfer-Encoding other than one \
+            chunked); CONNECT answers 405 METHOD_NOT_ALLOWED."
     ),
     components(schemas(ErrorBody, ErrorCode)),
     tags(
@@ -32,12 +33,12 @@ use crate::error::{ErrorBody, ErrorCode};
 )]
 pub struct ApiDoc;
 
-/// The document as JSON, built once (it depends only on the code).
-static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    let mut doc = serde_json::to_value(crate::router::openapi()).expect("the document serializes");
+/// The document as JSON, in the form OpenAPI reads.
+pub fn to_json(doc: utoipa::openapi::OpenApi) -> String {
+    let mut doc = serde_json::to_value(doc).expect("the document serializes");
     camel_case_links(&mut doc);
     serde_json::to_string_pretty(&doc).expect("JSON serializes")
-});
+}
 
 /// utoipa 5 writes a Link object's fields in snake_case (`operation_id`), which
 /// OpenAPI does not know (utoipa 6 fixed it, but utoipa-axum 0.2 needs utoipa 5).
@@ -65,33 +66,6 @@ fn camel_case_links(doc: &mut Value) {
             }
         }
     }
-}
-
-/// The OpenAPI 3.1 description of this API.
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "meta",
-    operation_id = "openapi",
-    responses(
-        (status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json",
-            body = Object, headers(
-                ("RateLimit" = String, description = "While the read budget is on: what is left, \"read\";r=<requests>;t=<seconds>"),
-                ("RateLimit-Policy" = String, description = "While the read budget is on: \"read\";q=<requests>;w=<window seconds>")
-            )),
-        BudgetErrors,
-    )
-)]
-pub async fn document() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        DOCUMENT.as_str(),
-    )
-}
-
-/// The whole document, as `powboard openapi` prints it.
-pub fn document_json() -> &'static str {
-    DOCUMENT.as_str()
 }
 
 /// Errors every budgeted route can answer: its budget refused, the database is
@@ -131,8 +105,8 @@ pub enum QueryErrors {
 #[allow(dead_code)] // only its description is used
 #[derive(IntoResponses)]
 pub enum WriteErrors {
-    /// INVALID_INPUT (the body is not a JSON object with exactly a `body` string, or
-    /// its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
+    /// INVALID_INPUT (the body is not a JSON object with exactly a `body` string, names
+    /// a key twice, or its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
     /// header is missing).
     #[response(status = 400, example = json!({"error": {"code": "POW_REQUIRED", "message": "this request needs a proof of work: send X-PoW-Challenge, X-PoW-Token and X-PoW-Nonce"}}))]
     BadRequest(ErrorBody),

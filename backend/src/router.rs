@@ -8,14 +8,13 @@
 //! | `GET /api/listings` | client, read budget, read deadline | `listings::list` |
 //! | `GET /api/listings/count` | client, read budget, read deadline | `stats::count` |
 //! | `GET /api/stats/countries` | client, read budget, read deadline | `stats::countries` |
-//! | `GET /api/openapi.json` | client, read budget, read deadline | `openapi::document` |
+//! | `GET /api/openapi.json` | client, read budget, read deadline | `routes::document` |
 //! | any other `/api` path | client | JSON 404 `NOT_FOUND` (405 for a known path) |
 //! | `GET /healthz`, `GET /readyz` | none | `health` |
 //! | everything else | none | `spa` |
 //!
-//! Each route is registered once, through `utoipa_axum::routes!`, in [`Routes`]: the
-//! same registration gives the router its handler and the OpenAPI document
-//! ([`openapi`]) its operation, so neither can list a route the other lacks.
+//! Each route is registered once, in [`Routes`], which also builds the OpenAPI
+//! document from the same registration; this file adds the guards.
 use std::{sync::Arc, time::Duration};
 
 use axum::{
@@ -23,11 +22,9 @@ use axum::{
     middleware::from_fn_with_state,
     response::IntoResponse,
     routing::any,
-    Router,
+    Extension, Router,
 };
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
-use utoipa::OpenApi as _;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     config::Config,
@@ -38,46 +35,11 @@ use crate::{
         rate_limit::{Budget, BudgetLayer},
         timeout::{DeadlineLayer, READ_TIMEOUT, WRITE_TIMEOUT},
     },
-    health, listings, openapi, pow, spa,
+    metrics::http::RouteLabel,
+    routes::Routes,
+    spa,
     state::AppState,
-    stats,
 };
-
-/// Every documented route, by the guards it shares; paths under `api` are relative
-/// to `/api`.
-struct Routes {
-    challenge: OpenApiRouter<AppState>,
-    write: OpenApiRouter<AppState>,
-    read: OpenApiRouter<AppState>,
-    health: OpenApiRouter<AppState>,
-}
-
-impl Routes {
-    fn new() -> Self {
-        Self {
-            challenge: OpenApiRouter::default().routes(routes!(pow::challenge)),
-            write: OpenApiRouter::default().routes(routes!(listings::create)),
-            read: OpenApiRouter::default()
-                .routes(routes!(listings::list))
-                .routes(routes!(stats::count))
-                .routes(routes!(stats::countries))
-                .routes(routes!(openapi::document)),
-            health: OpenApiRouter::default()
-                .routes(routes!(health::healthz))
-                .routes(routes!(health::readyz)),
-        }
-    }
-}
-
-/// The OpenAPI 3.1 description of every route [`router`] serves.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let r = Routes::new();
-    let api = r.challenge.merge(r.write).merge(r.read);
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .nest("/api", api)
-        .merge(r.health)
-        .into_openapi()
-}
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let budgets = &state.budgets;
@@ -132,8 +94,13 @@ fn guarded(routes: Router<AppState>, budget: &Arc<Budget>, deadline: Duration) -
         .route_layer(BudgetLayer(budget.clone()))
 }
 
-async fn api_not_found() -> ApiError {
-    ApiError::NotFound
+/// Every unknown API path shares one metrics label, whatever route axum matched it
+/// through (the nested fallback, or `/api/` named above).
+async fn api_not_found() -> impl IntoResponse {
+    (
+        Extension(RouteLabel(crate::metrics::http::UNKNOWN_API)),
+        ApiError::NotFound,
+    )
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -16,7 +16,7 @@ use crate::{
     geoip::GeoIp,
     guards::rate_limit::Budgets,
     limiter::redis_store::RedisShared,
-    listings::{front_page::FrontPageCache, text::MaxBodyChars},
+    listings::{caches::ListingCaches, front_page::FrontPageCache, text::MaxBodyChars},
     metrics::Metrics,
     pow::PowSettings,
     secrets::Secrets,
@@ -122,11 +122,7 @@ impl AppState {
 
 /// `GEOIP_DB` unset: no countries. Set but unreadable: refuse to start.
 fn open_geoip(config: &Config) -> anyhow::Result<Option<GeoIp>> {
-    let Some(path) = config
-        .geoip_db
-        .as_deref()
-        .filter(|p| !p.as_os_str().is_empty())
-    else {
+    let Some(path) = config.geoip_db() else {
         tracing::info!("GEOIP_DB not set: listings carry no country");
         return Ok(None);
     };
@@ -135,30 +131,12 @@ fn open_geoip(config: &Config) -> anyhow::Result<Option<GeoIp>> {
     Ok(Some(db))
 }
 
-/// Everything this instance caches from the listings table, dropped together when a
-/// listing changes: at once by the instance that changed it, on every other instance
-/// by the `powboard_listings` notification (`notify`, started in `upkeep`).
-#[derive(Clone)]
-pub struct ListingCaches {
-    stats: Arc<StatsCache>,
-    front_page: Arc<FrontPageCache>,
-    pow: Arc<PowSettings>,
-}
-
-impl ListingCaches {
-    pub fn invalidate(&self) {
-        self.stats.invalidate();
-        self.front_page.invalidate();
-        self.pow.surge.invalidate();
-    }
-}
-
 impl FromRef<AppState> for ListingCaches {
     fn from_ref(state: &AppState) -> Self {
-        Self {
-            stats: state.stats.clone(),
-            front_page: state.front_page.clone(),
-            pow: state.pow.clone(),
-        }
+        ListingCaches::new(
+            state.stats.clone(),
+            state.front_page.clone(),
+            state.pow.clone(),
+        )
     }
 }

@@ -1,4 +1,6 @@
 //! Logging: `tracing` with an `EnvFilter` (`RUST_LOG`), pretty in dev, JSON in prod.
+use std::io::IsTerminal;
+
 use tracing_subscriber::{fmt, EnvFilter};
 
 use crate::config::{AppEnv, Config, LogFormat};
@@ -14,6 +16,11 @@ pub fn init(config: &Config) {
     // try_init: tests may initialise more than once.
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
+        // Colours only for a person at a terminal: in a pipe or a file they are
+        // escape codes in the way of grep and of log collectors.
+        LogFormat::Pretty => builder
+            .compact()
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
     };
 }

@@ -7,10 +7,7 @@ use tokio::task::JoinHandle;
 
 use axum::extract::FromRef;
 
-use crate::{
-    listings, notify, pow,
-    state::{AppState, ListingCaches},
-};
+use crate::{listings, listings::caches::ListingCaches, notify, pow, state::AppState};
 
 /// Starts the upkeep tasks; abort the handles at shutdown.
 pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {

@@ -1,5 +1,6 @@
 //! Listings: posting (behind the write budget and the proof of work) and reading
 //! (behind the read budget): newest first, full-text search, country filter.
+pub mod caches;
 pub mod front_page;
 pub mod query;
 pub mod repo;
@@ -19,13 +20,13 @@ use utoipa::ToSchema;
 
 use crate::{
     error::ApiResult,
-    extract::{ApiJson, ApiQuery},
+    extract::{ApiJson, ApiQuery, JsonBody},
     guards::client::Client,
     metrics::{Metrics, PowOutcome},
     openapi::{BudgetErrors, QueryErrors, WriteErrors},
     pow::{unix_now, CheckedPow, PowHeaders, PowSettings},
-    state::ListingCaches,
 };
+use caches::ListingCaches;
 use front_page::FrontPageCache;
 use query::{ListParams, RawListParams};
 use repo::{Listing, NewListing};
@@ -41,6 +42,10 @@ pub struct CreateListing {
     /// are refused (the README's text rules).
     #[schema(min_length = 1, max_length = 255)]
     pub body: String,
+}
+
+impl JsonBody for CreateListing {
+    const SHAPE: &'static str = r#"with exactly one field, "body" (a string): {"body": "<text>"}"#;
 }
 
 /// Post a listing. With PoW on, the three X-PoW-* headers carry a solved

@@ -27,6 +27,15 @@ use crate::error::DbPoolTimedOut;
 /// client-side routes, and whatever path a scanner tries (a raw path is never a label).
 pub const UNMATCHED: &str = "unmatched";
 
+/// The route label of every unknown API path (`/api`, `/api/`, `/api/anything`): the
+/// API's fallback answers them, and no route of the router matched.
+pub const UNKNOWN_API: &str = "/api/{*rest}";
+
+/// A response extension naming the route label of an answer that no route matched
+/// but that is not the web UI's (the API's fallback sets it).
+#[derive(Clone, Copy, Debug)]
+pub struct RouteLabel(pub &'static str);
+
 /// Methods outside the standard ones share one label value (OpenTelemetry's `_OTHER`),
 /// so a client cannot invent label values.
 pub fn method_label(m: &Method) -> &'static str {
@@ -219,7 +228,10 @@ where
         let this = self.project();
         let res = ready!(this.inner.poll(cx))?;
         let secs = this.start.elapsed().as_secs_f64();
-        let route = this.route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+        let route = match res.extensions().get::<RouteLabel>() {
+            Some(RouteLabel(label)) => label,
+            None => this.route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
+        };
         let metrics = &this.active.0;
         metrics.request_done(this.method, route, res.status().as_u16(), secs);
         if res.extensions().get::<DbPoolTimedOut>().is_some() {

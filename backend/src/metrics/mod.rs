@@ -10,7 +10,6 @@
 //! Label values come from small fixed sets only (budget names, PoW outcomes, HTTP
 //! methods, matched routes, status codes): never an address, a client key, a raw path
 //! or a query.
-pub mod endpoint;
 pub mod http;
 
 use std::sync::Arc;

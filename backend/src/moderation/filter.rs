@@ -19,10 +19,10 @@ pub struct Selection {
     /// Listings created at or after TIME: RFC 3339 (`2026-12-02T01:00:00Z`) or a
     /// duration ago (`30m`, `2h`, `1h30m`, `3days`).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub since: Option<OffsetDateTime>,
+    pub since: Option<TimeArg>,
     /// Listings created before TIME (same forms as --since).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub until: Option<OffsetDateTime>,
+    pub until: Option<TimeArg>,
     /// Listings the API's search would find for these words (every word must
     /// match, the last one as a prefix).
     #[arg(long, value_name = "WORDS")]
@@ -45,7 +45,16 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Resolves the times against one reading of the clock, so `--since 1h --until
+    /// 1h` is the empty range it says (read once per time, it was a range of a few
+    /// microseconds, acted on and logged).
     pub fn parse(s: &Selection) -> Result<Self, ModerationError> {
+        Self::parse_at(s, OffsetDateTime::now_utc())
+    }
+
+    pub fn parse_at(s: &Selection, now: OffsetDateTime) -> Result<Self, ModerationError> {
+        let since = s.since.map(|t| t.resolve(now)).transpose()?;
+        let until = s.until.map(|t| t.resolve(now)).transpose()?;
         let matching = match &s.matching {
             None => None,
             // The API's own parser, so `--matching` finds exactly what a search finds.
@@ -57,7 +66,7 @@ impl Filter {
                 Err(e) => return Err(ModerationError::BadSearch(e.to_string())),
             },
         };
-        if let (Some(since), Some(until)) = (s.since, s.until) {
+        if let (Some(since), Some(until)) = (since, until) {
             if since >= until {
                 return Err(ModerationError::EmptyRange {
                     since: rfc3339(since),
@@ -68,8 +77,8 @@ impl Filter {
         let filter = Self {
             id: s.id,
             same_client_as: s.same_client_as,
-            since: s.since,
-            until: s.until,
+            since,
+            until,
             matching,
         };
         if filter == Self::everything() {
@@ -111,23 +120,42 @@ impl Filter {
     }
 }
 
-/// `--since` / `--until`: an RFC 3339 time, or a duration before now.
-pub fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
-    parse_time_at(s, OffsetDateTime::now_utc())
+/// A time as typed: absolute, or a duration before the command's "now" (resolved
+/// once for the whole command by [`Filter::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeArg {
+    At(OffsetDateTime),
+    Ago(time::Duration),
 }
 
-pub fn parse_time_at(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, String> {
+impl TimeArg {
+    pub fn resolve(self, now: OffsetDateTime) -> Result<OffsetDateTime, ModerationError> {
+        match self {
+            Self::At(t) => Ok(t),
+            Self::Ago(d) => now
+                .checked_sub(d)
+                .ok_or_else(|| ModerationError::BadTime(format!("{d} ago is out of range"))),
+        }
+    }
+}
+
+/// `--since` / `--until`: an RFC 3339 time, or a duration before now.
+pub fn parse_time(s: &str) -> Result<TimeArg, String> {
     let s = s.trim();
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Ok(t);
+        return Ok(TimeArg::At(t));
     }
     let ago = humantime::parse_duration(s).map_err(|_| {
         format!("`{s}` is neither an RFC 3339 time (2026-12-02T01:00:00Z) nor a duration ago (30m, 2h, 1h30m, 3days)")
     })?;
     time::Duration::try_from(ago)
-        .ok()
-        .and_then(|d| now.checked_sub(d))
-        .ok_or_else(|| format!("`{s}` ago is out of range"))
+        .map(TimeArg::Ago)
+        .map_err(|_| format!("`{s}` ago is out of range"))
+}
+
+/// `parse_time` resolved at `now`.
+pub fn parse_time_at(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime, String> {
+    parse_time(s)?.resolve(now).map_err(|e| e.to_string())
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
@@ -223,12 +251,22 @@ mod tests {
     #[test]
     fn an_empty_time_range_is_refused() {
         let s = Selection {
-            since: Some(NOW),
-            until: Some(NOW),
+            since: Some(TimeArg::At(NOW)),
+            until: Some(TimeArg::At(NOW)),
             ..sel()
         };
         assert!(matches!(
             Filter::parse(&s),
+            Err(ModerationError::EmptyRange { .. })
+        ));
+        // The same duration twice is the same instant: one "now" per command.
+        let same = Selection {
+            since: Some(parse_time("1h").unwrap()),
+            until: Some(parse_time("60m").unwrap()),
+            ..sel()
+        };
+        assert!(matches!(
+            Filter::parse(&same),
             Err(ModerationError::EmptyRange { .. })
         ));
     }
@@ -237,7 +275,7 @@ mod tests {
     fn the_log_holds_only_the_given_parts_in_utc() {
         let s = Selection {
             same_client_as: Some(7),
-            since: Some(datetime!(2026-12-02 04:00:00 +01:00)),
+            since: Some(TimeArg::At(datetime!(2026-12-02 04:00:00 +01:00))),
             matching: Some("Cheap pil".into()),
             ..sel()
         };

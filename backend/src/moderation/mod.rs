@@ -6,7 +6,7 @@ pub mod repo;
 
 use std::fmt::Write as _;
 
-pub use filter::{Filter, Selection};
+pub use filter::{Filter, Selection, TimeArg};
 pub use repo::{Example, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub enum ModerationError {
     EmptySearch,
     #[error("--matching is not a search the API accepts: {0}")]
     BadSearch(String),
+    #[error("{0}")]
+    BadTime(String),
     #[error("--since {since} is not before --until {until}: the range is empty")]
     EmptyRange { since: String, until: String },
     #[error("database error")]

@@ -15,6 +15,8 @@ mod moderation;
 mod openapi;
 mod pow_guard;
 mod pow_vectors;
+mod probe_commands;
+mod probe_http;
 mod read_caches;
 mod redis_faults;
 mod redis_outage;

@@ -123,7 +123,7 @@ async fn the_document_is_openapi_3_1(pool: PgPool) {
     // The document `powboard openapi` prints is the one served.
     assert_eq!(
         doc,
-        serde_json::from_str::<Value>(powboard::openapi::document_json()).unwrap()
+        serde_json::from_str::<Value>(powboard::routes::document_json()).unwrap()
     );
     app.stop().await.unwrap();
 }

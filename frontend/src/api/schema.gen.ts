@@ -248,6 +248,9 @@ export interface components {
       | "REQUEST_TIMEOUT"
       | "NOT_FOUND"
       | "METHOD_NOT_ALLOWED"
+      | "URI_TOO_LONG"
+      | "HEADERS_TOO_LARGE"
+      | "NOT_IMPLEMENTED"
       | "UNAVAILABLE"
       | "INTERNAL";
     ErrorDetail: {
@@ -459,8 +462,8 @@ export interface operations {
         };
       };
       /**
-       * @description INVALID_INPUT (the body is not a JSON object with exactly a `body` string, or
-       *     its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
+       * @description INVALID_INPUT (the body is not a JSON object with exactly a `body` string, names
+       *     a key twice, or its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
        *     header is missing).
        */
       400: {

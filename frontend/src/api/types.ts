@@ -42,6 +42,9 @@ export const API_ERROR_CODES = [
   "REQUEST_TIMEOUT",
   "NOT_FOUND",
   "METHOD_NOT_ALLOWED",
+  "URI_TOO_LONG",
+  "HEADERS_TOO_LARGE",
+  "NOT_IMPLEMENTED",
   "UNAVAILABLE",
   "INTERNAL",
 ] as const satisfies readonly ServerErrorCode[];

@@ -16,6 +16,10 @@ const MESSAGES: Record<ErrorCode, string> = {
   REQUEST_TIMEOUT: "The listing took too long to send. Please try again.",
   NOT_FOUND: "This page asked the server for something it does not have. Please reload the page.",
   METHOD_NOT_ALLOWED: "This page sent a request the server does not take. Please reload the page.",
+  URI_TOO_LONG: "That search is too long for the server. Please shorten it.",
+  HEADERS_TOO_LARGE: "The request was too large for the server. Please reload the page.",
+  NOT_IMPLEMENTED:
+    "The request was sent in a form the server does not read. Please reload the page.",
   UNAVAILABLE: "The board is briefly unavailable. Please try again in a moment.",
   INTERNAL: "Something went wrong on the server. Please try again.",
   NETWORK: "Can't reach the server. Check your connection and try again.",

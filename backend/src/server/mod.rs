@@ -9,9 +9,16 @@
 //! each, until the process ran out); hyper's HTTP/1 connection arms the header
 //! deadline as soon as it starts reading. Nothing speaks HTTP/2 to the app: Caddy
 //! proxies over HTTP/1.1 and terminates HTTP/2 and HTTP/3 for clients.
-use std::{net::SocketAddr, time::Duration};
+//!
+//! Every answer has the API's error shape, also where hyper or the router would not
+//! write it: requests refused before routing ([`framing`]) and hyper's own refusals
+//! of heads it cannot parse ([`refusal`]).
+mod framing;
+mod refusal;
 
-use axum::{extract::ConnectInfo, Router};
+use std::{convert::Infallible, net::SocketAddr, time::Duration};
+
+use axum::{extract::ConnectInfo, response::IntoResponse, Router};
 use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
@@ -54,17 +61,29 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let svc = app
-            .clone()
-            .map_request(move |mut req: hyper::Request<Incoming>| {
+        let app = app.clone();
+        let svc = tower::service_fn(move |req: hyper::Request<Incoming>| {
+            let app = app.clone();
+            async move {
+                if let Some(refused) = framing::refuse(&req) {
+                    return Ok::<_, Infallible>(refused.into_response());
+                }
+                let mut req = req.map(axum::body::Body::new);
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                req.map(axum::body::Body::new)
-            });
-        let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+                app.oneshot(req).await
+            }
+        });
+        let (io, handoff) = refusal::RefusalIo::new(stream);
+        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection ended with an error");
+                match handoff.take() {
+                    Some((stream, status)) => {
+                        refusal::answer(stream, refusal::error_for(status, &e)).await
+                    }
+                    None => tracing::debug!(error = %e, "connection ended with an error"),
+                }
             }
         });
     }

@@ -2,7 +2,9 @@
 //! router served by the same connection loop as the API (so the same header deadline
 //! holds), rather than the exporter's own HTTP listener, which would bring a second
 //! HTTP server stack and could not share the application's state, needed here to read
-//! the values that are sampled when Prometheus scrapes.
+//! the values that are sampled when Prometheus scrapes. Beside the lifecycle, not in
+//! `metrics`: it reads the whole state (pool, budgets, surge), which itself holds the
+//! metrics, so inside `metrics` it would close a circle.
 use std::time::Duration;
 
 use axum::{
