@@ -1,5 +1,5 @@
 //! The subcommands: `serve` (default), `migrate`, `listings hide|unhide` (see
-//! [`crate::moderation`]), `openapi`, `pow solve`.
+//! [`crate::moderation`]), `listings reindex` ([`crate::listings::reindex`]), `openapi`, `pow solve`.
 use std::io::Read;
 
 use anyhow::Context;
@@ -63,6 +63,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// `listings reindex`: no migration here (only `migrate` and `serve` run them).
+async fn reindex(config: &Config, all: bool, batch: i64) -> anyhow::Result<()> {
+    use crate::listings::reindex::{run, Scope};
+    let pool = db::connect(config).await?;
+    let scope = if all { Scope::All } else { Scope::Missing };
+    let n = run(&pool, scope, batch).await?;
+    println!("{n} listings reindexed");
+    Ok(())
+}
+
 /// Solves the challenge JSON of `GET /api/pow/challenge`.
 pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, String)> {
     let ch: ChallengeResponse =
@@ -81,6 +91,7 @@ pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, S
 
 async fn moderate(config: &Config, action: ListingsAction) -> anyhow::Result<()> {
     let (action, selection) = match action {
+        ListingsAction::Reindex { all, batch } => return reindex(config, all, batch).await,
         ListingsAction::Hide { selection } => (moderation::Action::Hide, selection),
         ListingsAction::Unhide { selection } => (moderation::Action::Unhide, selection),
     };

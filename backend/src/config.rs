@@ -57,6 +57,18 @@ pub enum ListingsAction {
         #[command(flatten)]
         selection: Selection,
     },
+    /// Compute the search terms (segmented, folded) of stored listings: once after
+    /// the migration that moved them into the server (rows without terms), or
+    /// with --all after a change of the rules. Short batches: safe on a live board,
+    /// and resumable.
+    Reindex {
+        /// Every listing, not only those without terms.
+        #[arg(long)]
+        all: bool,
+        /// Listings per batch (one short transaction each).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        batch: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]

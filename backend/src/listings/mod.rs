@@ -3,6 +3,7 @@
 pub mod front_page;
 pub mod query;
 pub mod repo;
+pub mod reindex;
 pub mod search_text;
 pub mod text;
 
