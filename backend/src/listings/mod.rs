@@ -1,6 +1,7 @@
 //! Listings: posting (behind the write budget and the proof of work) and reading
 //! (behind the read budget): newest first, full-text search, country filter.
 pub mod front_page;
+pub mod highlight;
 pub mod query;
 pub mod repo;
 pub mod reindex;

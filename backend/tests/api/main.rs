@@ -17,6 +17,7 @@ mod pow_guard;
 mod pow_vectors;
 mod read_caches;
 mod redis_store;
+mod search_languages;
 mod search_strategy;
 mod shutdown;
 mod surge;
