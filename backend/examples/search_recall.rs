@@ -64,7 +64,10 @@ fn main() {
         let rounds = 200;
         let mut indexed = Vec::new();
         for _ in 0..rounds {
-            indexed = LISTINGS.iter().map(|b| index_terms_with(strategy, b)).collect();
+            indexed = LISTINGS
+                .iter()
+                .map(|b| index_terms_with(strategy, b))
+                .collect();
         }
         let per = t0.elapsed().as_secs_f64() * 1e6 / (rounds * LISTINGS.len()) as f64;
         let terms: usize = indexed.iter().map(Vec::len).sum();
@@ -74,7 +77,9 @@ fn main() {
             let qt = query_terms_with(strategy, q);
             for (i, terms) in indexed.iter().enumerate() {
                 let hit = !qt.is_empty()
-                    && qt.iter().all(|t| terms.iter().any(|x| x.starts_with(t.as_str())));
+                    && qt
+                        .iter()
+                        .all(|t| terms.iter().any(|x| x.starts_with(t.as_str())));
                 match (expect.contains(&i), hit) {
                     (true, true) => found += 1,
                     (true, false) => missed.push(format!("{q}→{}", LISTINGS[i])),

@@ -53,7 +53,10 @@ fn find_in_run(body: &str, run: Range<usize>, needles: &[String], out: &mut Vec<
         let before = folded.len();
         fold_char_into(c, &mut folded);
         let at = run.start + i;
-        from.extend(std::iter::repeat_n(at..at + c.len_utf8(), folded.len() - before));
+        from.extend(std::iter::repeat_n(
+            at..at + c.len_utf8(),
+            folded.len() - before,
+        ));
     }
     for needle in needles {
         for (at, _) in folded.match_indices(needle.as_str()) {
@@ -89,8 +92,14 @@ mod tests {
             ["東京", "自転車"]
         );
         assert_eq!(marked("ขายจักรยานมือสองในกรุงเทพ", "จักรยาน"), ["จักรยาน"]);
-        assert_eq!(marked("Café crème à München", "cafe munch"), ["Café", "München"]);
-        assert_eq!(marked("John Smith, J. Smithers", "jo sm"), ["John", "Smith", "Smithers"]);
+        assert_eq!(
+            marked("Café crème à München", "cafe munch"),
+            ["Café", "München"]
+        );
+        assert_eq!(
+            marked("John Smith, J. Smithers", "jo sm"),
+            ["John", "Smith", "Smithers"]
+        );
         assert_eq!(marked("ΚΙΘΑΡΑΣ", "κιθάρας"), ["ΚΙΘΑΡΑΣ"]);
         assert!(marked("nothing here", "guitar").is_empty());
     }

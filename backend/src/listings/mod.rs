@@ -3,8 +3,8 @@
 pub mod front_page;
 pub mod highlight;
 pub mod query;
-pub mod repo;
 pub mod reindex;
+pub mod repo;
 pub mod search_text;
 pub mod text;
 

@@ -86,10 +86,12 @@ fn words(text: &str, range: Range<usize>, out: &mut Vec<Piece>) {
     if !part.chars().any(char::is_alphanumeric) {
         return;
     }
-    let mut it = WordSegmenter::new_auto(WordBreakInvariantOptions::default()).segment_str(part);
     let mut prev = 0;
-    while let Some(at) = it.next() {
-        if at > prev && it.is_word_like() {
+    for (at, kind) in WordSegmenter::new_auto(WordBreakInvariantOptions::default())
+        .segment_str(part)
+        .iter_with_word_type()
+    {
+        if at > prev && kind.is_word_like() {
             out.push(Piece::Word(range.start + prev..range.start + at));
         }
         prev = at;
