@@ -107,7 +107,11 @@ impl ListParams {
 /// typing any word). Terms are segmented and folded by the rule bodies are indexed
 /// with, and quoted, so no user input is read as tsquery syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchQuery(String);
+pub struct SearchQuery {
+    tsquery: String,
+    /// The query as cleaned, for highlighting.
+    text: String,
+}
 
 impl SearchQuery {
     /// None when the query holds no word at all (then the newest listings are shown).
@@ -128,11 +132,20 @@ impl SearchQuery {
             .take(MAX_TERMS)
             .map(|t| format!("'{}':*", t.replace('\\', "\\\\").replace('\'', "''")))
             .collect();
-        Ok(Some(Self(quoted.join(" & "))))
+        Ok(Some(Self {
+            tsquery: quoted.join(" & "),
+            text: q,
+        }))
     }
 
+    /// The `tsquery` text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.tsquery
+    }
+
+    /// The words as the user typed them (cleaned).
+    pub fn text(&self) -> &str {
+        &self.text
     }
 }
 

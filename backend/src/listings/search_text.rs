@@ -121,13 +121,18 @@ pub fn fold_char_into(c: char, out: &mut String) {
     out.extend(folded.nfkd().filter(|&d| !is_diacritic(d)).nfc());
 }
 
-/// The folded form of `s`.
+/// The folded form of `s`: per character, then composed again across characters
+/// (half-width `ｷﾞ` is two characters that become one `ギ`).
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         fold_char_into(c, &mut out);
     }
-    out
+    if out.is_ascii() {
+        out
+    } else {
+        out.nfc().collect()
+    }
 }
 
 /// The combining diacritical mark blocks (what accents decompose to).

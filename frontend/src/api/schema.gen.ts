@@ -270,11 +270,20 @@ export interface components {
       /** Format: int64 */
       id: number;
     };
-    /** @description One page of listings, newest first (or by search rank). */
+    /** @description One page of listings, newest first. */
     ListingPage: {
-      items: components["schemas"]["Listing"][];
+      items: components["schemas"]["PageItem"][];
       /** @description Pass as `cursor` for the next page; null on the last page. */
       next_cursor: string | null;
+    };
+    /** @description A listing of a page, with where the search matched it. */
+    PageItem: components["schemas"]["Listing"] & {
+      /**
+       * @description Where the search words matched in `body`, by the server's own segmentation
+       *     and folding: `[start, end)` pairs in UTF-16 code units (how JavaScript
+       *     indexes a string), sorted, not overlapping; empty without `q`.
+       */
+      highlights: number[][];
     };
   };
   responses: never;
