@@ -168,6 +168,7 @@ def search_phases(srv, db):
 def search_only():
     """`BENCH_PHASES=search`: seed (or clone the seeded template), then the search
     phases only; writes bench/out/search.json and prints the rows side by side."""
+    lib.require_tools()
     OUT.mkdir(parents=True, exist_ok=True)
     db = subprocess.run([str(lib.BENCH / "seed.sh"), BIN], check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
     listings = int(lib.sh(["psql", "-X", "-tAc", "SELECT count(*) FROM listings", db]))

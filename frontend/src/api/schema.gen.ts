@@ -298,8 +298,9 @@ export interface operations {
     parameters: {
       query?: {
         /**
-         * @description Search words (at most 200 characters, normalized like listing text): every
-         *     word must match, the last as a prefix. Absent or no word: newest first.
+         * @description Search words (at most 200 characters): every word must match as a prefix,
+         *     case and accents ignored; Chinese and Japanese are matched inside sentences,
+         *     Thai, Lao, Khmer and Myanmar by word. Absent or no word: newest first.
          */
         q?: string;
         /** @description The `next_cursor` of the previous page (opaque). */
