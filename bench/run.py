@@ -25,6 +25,13 @@ import report  # noqa: E402
 SECS = int(os.environ.get("BENCH_SECS", "10"))
 CONC = int(os.environ.get("BENCH_CONC", "16"))
 WORD = os.environ.get("BENCH_WORD", "guitar")
+# The CJK search row: a Japanese word as frequent in the seed as WORD, and the tsquery
+# the server makes of it (Han/Kana bigrams, each a prefix).
+CJK_WORD = "自転車"
+CJK_TSQ = "'自転':* & '転車':*"
+# BENCH_PHASES=search runs only the search phases (and prints their figures side by
+# side); anything else, or unset, the whole bench.
+PHASES = os.environ.get("BENCH_PHASES", "all")
 COUNT_RATE = int(os.environ.get("BENCH_COUNT_RATE", "1000"))
 SPRAY_KEYS = int(os.environ.get("BENCH_SPRAY_KEYS", "1000000"))
 # Metrics on vs off: alternating rounds of METRICS_SECS each (see metrics_cost.py).
@@ -141,7 +148,53 @@ def spray(db):
         srv.stop()
 
 
+def search_phases(srv, db):
+    """The search rows alone: a common Latin word and a CJK word, each by oha vs
+    pgbench on the server's SQL (with server CPU per request), then the rare queries
+    (the GIN step) at a fixed rate."""
+    cjk = urllib.parse.quote(CJK_WORD)
+    res = {
+        "search": read_pair(srv, db, "search", f"/api/listings?q={WORD}", PG / "read-search.sql",
+                            [AFTER_AT, f"tsq='{WORD}':*"]),
+        "search_cjk": read_pair(srv, db, "search-cjk", f"/api/listings?q={cjk}", PG / "read-search.sql",
+                                [AFTER_AT, f"tsq={CJK_TSQ}"]),
+    }
+    lib.log("reads/rare: searches that need the GIN step, at a fixed rate")
+    res["rare_search"] = {q: lib.oha(srv.base + f"/api/listings?q={q}", SECS, 4, rate=RARE_RATE)
+                          for q in RARE_QUERIES + (urllib.parse.quote("自転車 冷蔵庫"),)}
+    return res
+
+
+def search_only():
+    """`BENCH_PHASES=search`: seed (or clone the seeded template), then the search
+    phases only; writes bench/out/search.json and prints the rows side by side."""
+    lib.require_tools()
+    OUT.mkdir(parents=True, exist_ok=True)
+    db = subprocess.run([str(lib.BENCH / "seed.sh"), BIN], check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+    listings = int(lib.sh(["psql", "-X", "-tAc", "SELECT count(*) FROM listings", db]))
+    srv = lib.Server(BIN, server_env(db), OUT / "server.log")
+    try:
+        time.sleep(2)
+        res = {"listings": listings, "machine": lib.machine(), "secs": SECS, "conc": CONC,
+               **search_phases(srv, db)}
+    finally:
+        srv.stop()
+    (OUT / "search.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+    print(f"{listings} listings, {SECS} s per phase, concurrency {CONC}")
+    print("| row | server req/s | pgbench tps | ratio | p50 ms | p99 ms | server CPU us/req |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name in ("search", "search_cjk"):
+        r = res[name]
+        cpu = r["http"].get("cpu", {})
+        print(f"| {r['path']} | {r['http']['rps']:.0f} | {r['pgbench']['tps']:.0f} | {r['ratio']} "
+              f"| {r['http'].get('p50_ms')} | {r['http'].get('p99_ms')} | {cpu} |")
+    for q, r in res["rare_search"].items():
+        print(f"| q={urllib.parse.unquote(q)} at {RARE_RATE}/s | {r.get('rps')} | | | {r.get('p50_ms')} | {r.get('p99_ms')} | |")
+
+
 def main():
+    if PHASES == "search":
+        return search_only()
     lib.require_tools()
     OUT.mkdir(parents=True, exist_ok=True)
     res = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": lib.machine(),

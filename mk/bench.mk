@@ -19,7 +19,8 @@ bench-deps:
 ##        challenge/healthz/memory side by side with pgbench, metrics on/off, Redis vs memory
 ##        store, the front page from memory vs pgbench, one vs three instances behind Caddy;
 ##        writes bench/report.md and bench/report.json (BENCH_SECS=10 per phase, BENCH_CONC=16,
-##        BENCH_SPRAY_KEYS=1000000)
+##        BENCH_SPRAY_KEYS=1000000); BENCH_PHASES=search runs only the search rows,
+##        BENCH_ROWS=N seeds N listings instead of one million
 bench: release bench-deps cluster-deps
 	BENCH_SECS=$(BENCH_SECS) python3 bench/run.py
 

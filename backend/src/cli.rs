@@ -1,5 +1,5 @@
 //! The subcommands: `serve` (default), `migrate`, `listings hide|unhide` (see
-//! [`crate::moderation`]), `openapi`, `pow solve`.
+//! [`crate::moderation`]), `listings reindex` ([`crate::listings::reindex`]), `openapi`, `pow solve`.
 use std::io::Read;
 
 use anyhow::Context;
@@ -62,6 +62,18 @@ pub enum ListingsAction {
     Unhide {
         #[command(flatten)]
         selection: Selection,
+    },
+    /// Compute the search terms (segmented, folded) of stored listings: once after
+    /// the migration that moved them into the server (rows without terms), or
+    /// with --all after a change of the rules. Short batches: safe on a live board,
+    /// and resumable.
+    Reindex {
+        /// Every listing, not only those without terms.
+        #[arg(long)]
+        all: bool,
+        /// Listings per batch (one short transaction each).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        batch: i64,
     },
 }
 
@@ -133,6 +145,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// `listings reindex`: no migration here (only `migrate` and `serve` run them).
+async fn reindex(config: &Config, all: bool, batch: i64) -> anyhow::Result<()> {
+    use crate::listings::reindex::{run, Scope};
+    let pool = db::connect(config).await?;
+    // Like moderation: never DDL outside `migrate` and `serve`.
+    db::check_schema(&pool).await?;
+    let scope = if all { Scope::All } else { Scope::Missing };
+    let n = run(&pool, scope, batch).await?;
+    println!("{n} listings reindexed");
+    Ok(())
+}
+
 /// Solves the challenge JSON of `GET /api/pow/challenge`.
 pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, String)> {
     let value = crate::strict_json::from_slice(json.trim().as_bytes())
@@ -153,6 +177,7 @@ pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, S
 
 async fn moderate(config: &Config, action: ListingsAction) -> anyhow::Result<()> {
     let (action, selection) = match action {
+        ListingsAction::Reindex { all, batch } => return reindex(config, all, batch).await,
         ListingsAction::Hide { selection } => (moderation::Action::Hide, selection),
         ListingsAction::Unhide { selection } => (moderation::Action::Unhide, selection),
     };

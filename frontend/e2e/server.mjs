@@ -47,9 +47,18 @@ export async function dropDatabase(databaseUrl) {
   await psql(url.toString(), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
-/** Runs SQL on the database with psql (for seeding, which needs no proof of work). */
+/**
+ * Runs SQL on the database with psql (for seeding, which needs no proof of work).
+ * Listings inserted this way get their search terms as on an upgraded board, by
+ * `powboard listings reindex` (the server makes the terms, not SQL).
+ */
 export async function psql(databaseUrl, sql) {
   const { stdout } = await run("psql", [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAtc", sql]);
+  if (/INSERT INTO listings\b/i.test(sql)) {
+    await run(serverBinary(), ["listings", "reindex"], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
+  }
   return stdout.trim();
 }
 

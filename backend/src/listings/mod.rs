@@ -2,8 +2,11 @@
 //! (behind the read budget): newest first, full-text search, country filter.
 pub mod caches;
 pub mod front_page;
+pub mod highlight;
 pub mod query;
+pub mod reindex;
 pub mod repo;
+pub mod search_text;
 pub mod text;
 
 use std::sync::Arc;
@@ -121,13 +124,25 @@ pub async fn create(
     result
 }
 
-/// One page of listings, newest first (or by search rank).
+/// One page of listings, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListingPage {
-    pub items: Vec<Listing>,
+    pub items: Vec<PageItem>,
     /// Pass as `cursor` for the next page; null on the last page.
     #[schema(required = true)]
     pub next_cursor: Option<String>,
+}
+
+/// A listing of a page, with where the search matched it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageItem {
+    #[serde(flatten)]
+    pub listing: Listing,
+    /// Where the search words matched in `body`, by the server's own segmentation
+    /// and folding: `[start, end)` pairs in UTF-16 code units (how JavaScript
+    /// indexes a string), sorted, not overlapping; empty without `q`.
+    #[schema(value_type = Vec<Vec<u32>>)]
+    pub highlights: Vec<[u32; 2]>,
 }
 
 /// Newest listings first, or a full-text search (`q`), optionally from one country.
@@ -165,12 +180,23 @@ pub async fn list(
 
 /// One page of listings from the database (the front page's cache reads through this too).
 pub async fn page(pool: &PgPool, params: &ListParams) -> ApiResult<ListingPage> {
-    let mut items = repo::list(pool, params).await?;
-    let next_cursor = if items.len() as i64 > params.limit {
-        items.truncate(params.limit as usize);
-        items.last().map(|l| l.cursor().encode())
+    let mut rows = repo::list(pool, params).await?;
+    let next_cursor = if rows.len() as i64 > params.limit {
+        rows.truncate(params.limit as usize);
+        rows.last().map(|l| l.cursor().encode())
     } else {
         None
     };
+    let items = rows
+        .into_iter()
+        .map(|listing| PageItem {
+            highlights: params
+                .search
+                .as_ref()
+                .map(|q| highlight::highlights(&listing.body, q.text()))
+                .unwrap_or_default(),
+            listing,
+        })
+        .collect();
     Ok(ListingPage { items, next_cursor })
 }

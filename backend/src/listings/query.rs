@@ -8,20 +8,22 @@ use utoipa::{
     IntoParams,
 };
 
-use super::text;
+use super::{search_text, text};
 use crate::{country::CountryCode, error::ApiError};
 
 pub const DEFAULT_LIMIT: i64 = 30;
 pub const MAX_LIMIT: i64 = 100;
 const MAX_QUERY_CHARS: usize = 200;
-const MAX_TERMS: usize = 12;
+/// Terms a query keeps (a long Han/Kana query gives one bigram per character).
+const MAX_TERMS: usize = 16;
 
 /// The query string as sent; [`ListParams::parse`] applies the rules documented here.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RawListParams {
-    /// Search words (at most 200 characters, normalized like listing text): every
-    /// word must match, the last as a prefix. Absent or no word: newest first.
+    /// Search words (at most 200 characters): every word must match as a prefix,
+    /// case and accents ignored; Chinese and Japanese are matched inside sentences,
+    /// Thai, Lao, Khmer and Myanmar by word. Absent or no word: newest first.
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// The `next_cursor` of the previous page (opaque).
@@ -100,17 +102,20 @@ impl ListParams {
     }
 }
 
-/// A full-text query for PostgreSQL's `to_tsquery('simple', …)`: every term must
-/// match, the last one as a prefix (the user is still typing it). Each term is
-/// quoted, so no user input is read as tsquery syntax, and PostgreSQL's own parser
-/// splits it exactly as it split the listing (`e-mail`, `example.com`, …).
+/// A full-text query, as `tsquery` text: every term of [`search_text::query_terms`]
+/// must match, each as a prefix (`jo sm` finds John Smith; the user may still be
+/// typing any word). Terms are segmented and folded by the rule bodies are indexed
+/// with, and quoted, so no user input is read as tsquery syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchQuery(String);
+pub struct SearchQuery {
+    tsquery: String,
+    /// The query as cleaned, for highlighting.
+    text: String,
+}
 
 impl SearchQuery {
     /// None when the query holds no word at all (then the newest listings are shown).
-    /// The text is cleaned and NFC-normalized by the rule bodies follow, so a search
-    /// finds what was stored whichever form the client typed.
+    /// The text is cleaned and NFC-normalized by the rule bodies follow first.
     pub fn parse(q: &str) -> Result<Option<Self>, ApiError> {
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(ApiError::invalid(format!(
@@ -118,25 +123,29 @@ impl SearchQuery {
             )));
         }
         let q = text::clean(q, "q")?;
-        let terms: Vec<&str> = q
-            .split_whitespace()
-            .filter(|t| t.chars().any(char::is_alphanumeric))
-            .take(MAX_TERMS)
-            .collect();
-        let Some((last, rest)) = terms.split_last() else {
+        let terms = search_text::query_terms(&q);
+        if terms.is_empty() {
             return Ok(None);
-        };
-        let quote = |t: &str| {
-            let lowered: String = t.to_lowercase();
-            format!("'{}'", lowered.replace('\\', "\\\\").replace('\'', "''"))
-        };
-        let mut out: Vec<String> = rest.iter().map(|t| quote(t)).collect();
-        out.push(format!("{}:*", quote(last)));
-        Ok(Some(Self(out.join(" & "))))
+        }
+        let quoted: Vec<String> = terms
+            .iter()
+            .take(MAX_TERMS)
+            .map(|t| format!("'{}':*", t.replace('\\', "\\\\").replace('\'', "''")))
+            .collect();
+        Ok(Some(Self {
+            tsquery: quoted.join(" & "),
+            text: q,
+        }))
     }
 
+    /// The `tsquery` text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.tsquery
+    }
+
+    /// The words as the user typed them (cleaned).
+    pub fn text(&self) -> &str {
+        &self.text
     }
 }
 
@@ -195,14 +204,14 @@ mod tests {
     }
 
     #[test]
-    fn search_terms_are_quoted_and_the_last_is_a_prefix() {
+    fn search_terms_are_quoted_and_each_is_a_prefix() {
         assert_eq!(
             SearchQuery::parse("Jo Sm").unwrap().unwrap().as_str(),
-            "'jo' & 'sm':*"
+            "'jo':* & 'sm':*"
         );
         assert_eq!(
             SearchQuery::parse("o'neil \\x").unwrap().unwrap().as_str(),
-            "'o''neil' & '\\\\x':*"
+            "'o''neil':* & 'x':*"
         );
         assert_eq!(SearchQuery::parse("  !!! ").unwrap(), None);
         assert_eq!(SearchQuery::parse("").unwrap(), None);
@@ -212,18 +221,18 @@ mod tests {
     }
 
     #[test]
-    fn search_text_is_normalized_like_bodies() {
-        // e + combining acute searches for the precomposed é that bodies store.
+    fn search_text_is_folded_like_bodies() {
+        // e + combining acute, like the precomposed é, folds to e.
         assert_eq!(
             SearchQuery::parse("cafe\u{301}").unwrap().unwrap().as_str(),
-            "'caf\u{e9}':*"
+            "'cafe':*"
         );
         assert_eq!(
             SearchQuery::parse("\u{FEFF}caf\u{e9}")
                 .unwrap()
                 .unwrap()
                 .as_str(),
-            "'caf\u{e9}':*"
+            "'cafe':*"
         );
     }
 

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::{
     query::{Cursor, ListParams},
+    search_text,
     text::ListingText,
 };
 use crate::{
@@ -62,8 +63,8 @@ pub async fn insert(
     sqlx::query_as!(
         Listing,
         r#"WITH listing AS (
-               INSERT INTO listings (body, ip_hash, country)
-               VALUES ($1, $2, $3)
+               INSERT INTO listings (body, ip_hash, country, search)
+               VALUES ($1, $2, $3, array_to_tsvector($6::text[]))
                RETURNING id, body, created_at, country::text AS country
            ), spent AS (
                INSERT INTO spent_challenges (challenge, listing_id, expires_at)
@@ -76,6 +77,7 @@ pub async fn insert(
         new.country.as_ref().map(CountryCode::as_str),
         spend.as_ref().map(|s| &s.challenge[..]),
         expires_at,
+        &search_text::index_terms(new.text.as_str()),
     )
     .fetch_one(pool)
     .await
@@ -208,7 +210,7 @@ async fn search_recent(
                                      FROM listings
                                     WHERE NOT is_hidden AND (created_at, id) < ($1, $2)
                                     ORDER BY created_at DESC, id DESC LIMIT $5) recent
-                            WHERE search @@ to_tsquery('simple', $4)
+                            WHERE search @@ $4::text::tsquery
                             ORDER BY created_at DESC, id DESC LIMIT $3"#,
                 page.after_at,
                 page.after_id,
@@ -228,7 +230,7 @@ async fn search_recent(
                                      FROM listings
                                     WHERE NOT is_hidden AND country = $6 AND (created_at, id) < ($1, $2)
                                     ORDER BY created_at DESC, id DESC LIMIT $5) recent
-                            WHERE search @@ to_tsquery('simple', $4)
+                            WHERE search @@ $4::text::tsquery
                             ORDER BY created_at DESC, id DESC LIMIT $3"#,
                 page.after_at,
                 page.after_id,
@@ -258,7 +260,7 @@ async fn search_index(
         Listing,
         r#"WITH hits AS MATERIALIZED (
                        SELECT id, body, created_at, country::text AS country FROM listings
-                        WHERE NOT is_hidden AND search @@ to_tsquery('simple', $4)
+                        WHERE NOT is_hidden AND search @@ $4::text::tsquery
                           AND ($5::text IS NULL OR country = $5)
                           AND (created_at, id) < ($1, $2))
                    SELECT id AS "id!", body AS "body!", created_at AS "created_at!",

@@ -69,7 +69,7 @@ pub async fn apply(
                   AND ($3::bytea IS NULL OR ip_hash = $3)
                   AND ($4::timestamptz IS NULL OR created_at >= $4)
                   AND ($5::timestamptz IS NULL OR created_at < $5)
-                  AND ($6::text IS NULL OR search @@ to_tsquery('simple', $6))
+                  AND ($6::text IS NULL OR search @@ $6::text::tsquery)
            ), changed AS (
                UPDATE listings l
                   SET is_hidden = $1, hidden_at = CASE WHEN $1 THEN now() END

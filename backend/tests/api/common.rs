@@ -223,6 +223,10 @@ pub async fn seed(pool: &PgPool, bodies: &[(&str, Option<&str>)]) {
             .await
             .unwrap();
     }
+    // Rows inserted by SQL get their search terms the way a migrated board does.
+    powboard::listings::reindex::run(pool, powboard::listings::reindex::Scope::Missing, 100)
+        .await
+        .unwrap();
 }
 
 pub fn repo_root() -> PathBuf {

@@ -21,6 +21,7 @@ mod read_caches;
 mod redis_faults;
 mod redis_outage;
 mod redis_store;
+mod search_languages;
 mod search_strategy;
 mod shutdown;
 mod surge;

@@ -18,7 +18,7 @@ async fn listing(
     minutes_ago: i64,
     country: Option<&str>,
 ) -> i64 {
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO listings (body, ip_hash, created_at, country)
          VALUES ($1, $2, now() - make_interval(mins => $3::int), $4) RETURNING id",
     )
@@ -28,7 +28,11 @@ async fn listing(
     .bind(country)
     .fetch_one(pool)
     .await
-    .unwrap()
+    .unwrap();
+    powboard::listings::reindex::run(pool, powboard::listings::reindex::Scope::Missing, 100)
+        .await
+        .unwrap();
+    id
 }
 
 /// The ids of the listings in the given state, ascending.

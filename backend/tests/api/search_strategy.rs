@@ -26,6 +26,10 @@ async fn seed(pool: &PgPool) {
     .execute(pool)
     .await
     .unwrap();
+    // Rows inserted by SQL get their search terms the way a migrated board does.
+    powboard::listings::reindex::run(pool, powboard::listings::reindex::Scope::Missing, 100)
+        .await
+        .unwrap();
 }
 
 fn params(q: &str, country: Option<&str>, limit: i64, cursor: Option<String>) -> ListParams {

@@ -176,7 +176,15 @@ describe("postListing", () => {
 
 describe("listListings", () => {
   const page = {
-    items: [{ id: 2, body: "b", created_at: "2026-01-01T00:00:00Z", country: null }],
+    items: [
+      {
+        id: 2,
+        body: "a bike",
+        created_at: "2026-01-01T00:00:00Z",
+        country: null,
+        highlights: [[2, 6]],
+      },
+    ],
     next_cursor: "opaque",
   };
 
@@ -197,6 +205,14 @@ describe("listListings", () => {
   it("turns a wrong item shape into BAD_RESPONSE", async () => {
     reply = json(200, { items: [{ id: "x" }], next_cursor: null });
     expect((await caught(api.listListings({}))).code).toBe("BAD_RESPONSE");
+  });
+
+  it("refuses highlight spans outside the body or out of order", async () => {
+    for (const highlights of [[[2, 7]], [[3, 2]], [[-1, 1]], [[1]], "x", undefined]) {
+      const item = { ...page.items[0], highlights };
+      reply = json(200, { items: [item], next_cursor: null });
+      expect((await caught(api.listListings({}))).code).toBe("BAD_RESPONSE");
+    }
   });
 
   it("rethrows aborts untouched", async () => {

@@ -7,6 +7,7 @@ import type {
   CountryCount,
   DifficultyBreakdown,
   Listing,
+  ListingHit,
   ListingsPage,
   WriteBudget,
 } from "./types";
@@ -115,11 +116,32 @@ export function decodeListing(v: unknown): Listing {
   };
 }
 
+/** A page item: a listing and its highlight spans, each [start, end) within the body. */
+export function decodeListingHit(v: unknown): ListingHit {
+  const listing = decodeListing(v);
+  const spans = obj(v, "listing")["highlights"];
+  if (!Array.isArray(spans)) throw new DecodeError("highlights: expected an array");
+  const highlights = spans.map((s: unknown) => {
+    if (
+      !Array.isArray(s) ||
+      s.length !== 2 ||
+      !s.every((n) => Number.isInteger(n)) ||
+      s[0] < 0 ||
+      s[0] >= s[1] ||
+      s[1] > listing.body.length
+    ) {
+      throw new DecodeError("highlights: expected [start, end) pairs within the body");
+    }
+    return [s[0] as number, s[1] as number];
+  });
+  return { ...listing, highlights };
+}
+
 export function decodeListingsPage(v: unknown): ListingsPage {
   const o = obj(v, "page");
   const items = o["items"];
   if (!Array.isArray(items)) throw new DecodeError("items: expected an array");
-  return { items: items.map(decodeListing), next_cursor: nullableStr(o, "next_cursor") };
+  return { items: items.map(decodeListingHit), next_cursor: nullableStr(o, "next_cursor") };
 }
 
 export function decodeCount(v: unknown): number {

@@ -121,10 +121,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /**
-     * Readiness: the database answers within 2 s. The rate-limit store's state is a
-     *     detail, never a reason to be unready.
-     */
+    /** Readiness: the database answers within 2 s. */
     get: operations["readyz"];
     put?: never;
     post?: never;
@@ -248,9 +245,6 @@ export interface components {
       | "REQUEST_TIMEOUT"
       | "NOT_FOUND"
       | "METHOD_NOT_ALLOWED"
-      | "URI_TOO_LONG"
-      | "HEADERS_TOO_LARGE"
-      | "NOT_IMPLEMENTED"
       | "UNAVAILABLE"
       | "INTERNAL";
     ErrorDetail: {
@@ -260,7 +254,6 @@ export interface components {
     };
     /** @description The answer of both probes. */
     Health: {
-      rate_store?: null | components["schemas"]["RateStoreState"];
       /** @description `ok`, `ready`, or `database unavailable`. */
       status: string;
     };
@@ -277,21 +270,20 @@ export interface components {
       /** Format: int64 */
       id: number;
     };
-    /** @description One page of listings, newest first (or by search rank). */
+    /** @description One page of listings, newest first. */
     ListingPage: {
-      items: components["schemas"]["Listing"][];
+      items: components["schemas"]["PageItem"][];
       /** @description Pass as `cursor` for the next page; null on the last page. */
       next_cursor: string | null;
     };
-    /** @description The shared rate-limit store as this instance's latest check found it. */
-    RateStoreState: {
+    /** @description A listing of a page, with where the search matched it. */
+    PageItem: components["schemas"]["Listing"] & {
       /**
-       * @description During an outage, why the latest check failed: `timeout`, `refused`,
-       *     `no_socket`, `auth`, `database`, `io`, `server`, `bad_answer` or `other`.
+       * @description Where the search words matched in `body`, by the server's own segmentation
+       *     and folding: `[start, end)` pairs in UTF-16 code units (how JavaScript
+       *     indexes a string), sorted, not overlapping; empty without `q`.
        */
-      reason?: string | null;
-      /** @description `shared` (Redis answers) or `fallback` (this instance counts alone). */
-      state: string;
+      highlights: number[][];
     };
   };
   responses: never;
@@ -306,8 +298,9 @@ export interface operations {
     parameters: {
       query?: {
         /**
-         * @description Search words (at most 200 characters, normalized like listing text): every
-         *     word must match, the last as a prefix. Absent or no word: newest first.
+         * @description Search words (at most 200 characters): every word must match as a prefix,
+         *     case and accents ignored; Chinese and Japanese are matched inside sentences,
+         *     Thai, Lao, Khmer and Myanmar by word. Absent or no word: newest first.
          */
         q?: string;
         /** @description The `next_cursor` of the previous page (opaque). */
@@ -462,8 +455,8 @@ export interface operations {
         };
       };
       /**
-       * @description INVALID_INPUT (the body is not a JSON object with exactly a `body` string, names
-       *     a key twice, or its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
+       * @description INVALID_INPUT (the body is not a JSON object with exactly a `body` string, or
+       *     its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
        *     header is missing).
        */
       400: {

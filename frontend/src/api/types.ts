@@ -17,6 +17,8 @@ export type DifficultyBreakdown = Schemas["Breakdown"];
 export type WriteBudget = Schemas["BudgetState"];
 export type Listing = Schemas["Listing"];
 export type ListingsPage = Schemas["ListingPage"];
+/** A listing in a page, with the spans the search matched (UTF-16 offsets into body). */
+export type ListingHit = Schemas["PageItem"];
 export type CountryCount = Schemas["CountryCount"];
 export type ListingsQuery = NonNullable<operations["listListings"]["parameters"]["query"]>;
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 
-import type { Listing } from "@/api";
+import type { ListingHit } from "@/api";
 import { Button } from "@/components/ui/button";
 import { useNow } from "@/lib/useNow";
 
@@ -8,7 +8,7 @@ import { ListingItem } from "./ListingItem";
 import { NewListingsButton } from "./NewListingsButton";
 
 interface Props {
-  items: Listing[];
+  items: ListingHit[];
   /** A new query is loading: the items shown are the previous query's. */
   stale: boolean;
   hasMore: boolean;

@@ -10,6 +10,7 @@ const listing = (id: number) => ({
   body: "b",
   created_at: "2026-01-01T00:00:00Z",
   country: null,
+  highlights: [],
 });
 const state = (over: Partial<ListState>): ListState => ({
   items: [],

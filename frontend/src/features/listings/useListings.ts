@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import { isAbort, type ApiClient, type Listing } from "@/api";
+import { isAbort, type ApiClient, type Listing, type ListingHit } from "@/api";
 import { isConnectionError, retryDelayMs } from "@/lib/retry";
 
 export type ListStatus = "loading" | "ready" | "loading-more" | "error";
 
 export interface ListState {
-  items: Listing[];
+  items: ListingHit[];
   nextCursor: string | null;
   status: ListStatus;
   error: unknown;
@@ -122,7 +122,8 @@ export function useListings(api: ApiClient, q: string, country: string, pageSize
 
   /** Shows a listing the user just posted at the top, without a reload. */
   const prepend = useCallback((listing: Listing) => {
-    setState((s) => ({ ...s, items: [listing, ...s.items.filter((i) => i.id !== listing.id)] }));
+    const item: ListingHit = { ...listing, highlights: [] };
+    setState((s) => ({ ...s, items: [item, ...s.items.filter((i) => i.id !== listing.id)] }));
   }, []);
 
   /** Reloads the first page (to show listings that arrived since). */
