@@ -11,7 +11,7 @@ use crate::{
     config::Config,
     db,
     moderation::{self, Selection},
-    pow::{puzzle, ChallengeResponse},
+    pow::{algorithm::Algorithm, puzzle, ChallengeResponse},
 };
 
 // The command line: here, above everything it runs, so the settings (`config`) need
@@ -79,7 +79,7 @@ pub enum ListingsAction {
 
 #[derive(Subcommand, Debug)]
 pub enum PowAction {
-    /// Solve a challenge natively on all cores. Reads the JSON of
+    /// Solve a challenge natively on all cores, with the puzzle its `algorithm` names. Reads the JSON of
     /// `GET /api/pow/challenge` from the argument or standard input and prints the
     /// `X-PoW-Nonce` value (or all three headers with --headers).
     Solve {
@@ -157,12 +157,14 @@ async fn reindex(config: &Config, all: bool, batch: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Solves the challenge JSON of `GET /api/pow/challenge`.
+/// Solves the challenge JSON of `GET /api/pow/challenge`, with the puzzle it names.
 pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, String)> {
     let value = crate::strict_json::from_slice(json.trim().as_bytes())
         .context("the challenge is not JSON")?;
     let ch: ChallengeResponse =
         serde_json::from_value(value).context("not a challenge JSON object")?;
+    let algorithm = Algorithm::from_name(&ch.algorithm)
+        .with_context(|| format!("unknown algorithm {:?}", ch.algorithm))?;
     let bytes: [u8; puzzle::CHALLENGE_LEN] = URL_SAFE_NO_PAD
         .decode(&ch.challenge)
         .ok()
@@ -171,7 +173,9 @@ pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, S
     let threshold =
         u64::from_str_radix(&ch.threshold, 16).context("threshold must be 16 hex digits")?;
     anyhow::ensure!(ch.subpuzzles >= 1, "subpuzzles must be at least 1");
-    let nonces = puzzle::solve(&bytes, ch.subpuzzles, threshold, threads).header_value();
+    let nonces = algorithm
+        .solve(&bytes, ch.subpuzzles, threshold, threads)
+        .header_value();
     Ok((ch, nonces))
 }
 
