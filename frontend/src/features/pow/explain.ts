@@ -23,10 +23,7 @@ export function expectedHashes(ch: Priced): number {
 }
 
 /** Expected seconds to solve `ch` at `hashRate` (its algorithm's unit), or null without a usable rate. */
-export function expectedSeconds(
-  ch: Priced,
-  hashRate: number | null,
-): number | null {
+export function expectedSeconds(ch: Priced, hashRate: number | null): number | null {
   if (hashRate === null || !Number.isFinite(hashRate) || hashRate <= 0) return null;
   return expectedHashes(ch) / hashRate;
 }

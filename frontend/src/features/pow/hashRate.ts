@@ -44,7 +44,11 @@ export function knownHashRate(algorithm: Algorithm = "sha256"): number | null {
 }
 
 /** Records a rate measured over enough work to mean something. */
-export function rememberHashRate(rate: number, work: number, algorithm: Algorithm = "sha256"): void {
+export function rememberHashRate(
+  rate: number,
+  work: number,
+  algorithm: Algorithm = "sha256",
+): void {
   const rules = RULES[algorithm];
   if (work < rules.minSample || !plausible(rate, rules)) return;
   known.set(algorithm, rate);

@@ -65,19 +65,19 @@ export function solveChallenge(
   const promise = Promise.resolve()
     .then(() => (algorithmOf(ch) === "equix" ? equixModule() : simdModule()))
     .then((module) => {
-    if (cancelled) throw new DOMException("proof of work cancelled", "AbortError");
-    const workers: WorkerLike[] = [];
-    for (let i = 0; i < count; i++) {
-      workers.push(
-        new Worker(new URL("./worker.ts", import.meta.url), {
-          type: "module",
-          name: `pow-solver-${i}`,
-        }) as unknown as WorkerLike,
-      );
-    }
-    inner = runSolve(ch, workers, module, opts?.onProgress);
-    return inner.promise;
-  });
+      if (cancelled) throw new DOMException("proof of work cancelled", "AbortError");
+      const workers: WorkerLike[] = [];
+      for (let i = 0; i < count; i++) {
+        workers.push(
+          new Worker(new URL("./worker.ts", import.meta.url), {
+            type: "module",
+            name: `pow-solver-${i}`,
+          }) as unknown as WorkerLike,
+        );
+      }
+      inner = runSolve(ch, workers, module, opts?.onProgress);
+      return inner.promise;
+    });
   return {
     promise,
     cancel() {

@@ -5,7 +5,15 @@ import { describe, expect, it } from "vitest";
 import { parseThreshold } from "../layout";
 import { equixModuleFromDisk, fromHex, hex } from "../testing";
 import { createEquixKernel } from "./kernel";
-import { entryOf, le64, parseEntry, seedOf, solutionPrefix } from "./layout";
+import {
+  MEAN_SOLUTIONS,
+  entryOf,
+  expectedAttemptsPerSubpuzzle,
+  le64,
+  parseEntry,
+  seedOf,
+  solutionPrefix,
+} from "./layout";
 
 const module = equixModuleFromDisk();
 const compiled = createEquixKernel(module, "compiled");
@@ -78,6 +86,20 @@ describe("the Equi-X puzzle format", () => {
     ]) {
       expect(parseEntry(bad), bad).toBeNull();
     }
+  });
+
+  it("expects 1 / (1 - e^(-MU p)) attempts per sub-puzzle", () => {
+    const t = (p: number) =>
+      parseThreshold(
+        BigInt(Math.floor(p * 2 ** 64))
+          .toString(16)
+          .padStart(16, "0"),
+      );
+    // Small p: 1 / (MU p), the bits of expected work.
+    expect(expectedAttemptsPerSubpuzzle(t(2 ** -20))).toBeCloseTo(2 ** 20 / MEAN_SOLUTIONS, -1);
+    // Every solution counts: only the seeds without any fail (about e^-2 of them).
+    expect(expectedAttemptsPerSubpuzzle(parseThreshold("ffffffffffffffff"))).toBeCloseTo(1.1575, 3);
+    expect(expectedAttemptsPerSubpuzzle(parseThreshold("0000000000000000"))).toBe(Infinity);
   });
 
   it("the SHA-256 prefix covers c || byte(i) || le64(n) || s", async () => {

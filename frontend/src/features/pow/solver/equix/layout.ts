@@ -8,17 +8,23 @@ import type { Threshold } from "../layout";
 export const DOMAIN = new TextEncoder().encode("powboard-equix-v1");
 /**
  * Mean Equi-X solutions per seed: the server's MU (backend/src/pow/equix.rs, measured
- * over 12,000 seeds). A solution meets the threshold t with probability t / 2^64, so
- * one attempt succeeds with probability about MU * t / 2^64.
+ * over 12,000 seeds).
  */
 export const MEAN_SOLUTIONS = 1.9945;
 export const SOLUTION_BYTES = 16;
 /** Nonces stay exact in a double; 2^53 attempts is far beyond any challenge's life. */
 export const NONCE_END = 2 ** 53;
 
-/** Expected attempts to solve one sub-puzzle: 2^64 / (MU * threshold). */
+/**
+ * Expected attempts to solve one sub-puzzle. Each solution meets the threshold t with
+ * probability p = t / 2^64, and the number of solutions per seed is close to
+ * Poisson with mean MU (13% of seeds have none; e^-2 is 13.5%), so an attempt
+ * succeeds with probability 1 - e^(-MU p): about MU p for small p, and still right
+ * for the easy thresholds where MU p nears 1.
+ */
 export function expectedAttemptsPerSubpuzzle(t: Threshold): number {
-  return t.value === 0n ? Infinity : 2 ** 64 / (MEAN_SOLUTIONS * Number(t.value));
+  if (t.value === 0n) return Infinity;
+  return 1 / -Math.expm1((-MEAN_SOLUTIONS * Number(t.value)) / 2 ** 64);
 }
 
 /** n as 8 little-endian bytes (n < 2^53). */
