@@ -15,8 +15,11 @@ $(EQUIX_WASM): $(wildcard $(EQUIX_CRATE)/Cargo.* $(EQUIX_CRATE)/src/*.rs)
 		--manifest-path $(EQUIX_CRATE)/Cargo.toml --target-dir target/equix-wasm
 	cp target/equix-wasm/wasm32-unknown-unknown/release/powboard_equix_wasm.wasm $@
 
-## bench-solver: our PoW solver vs @cap.js/wasm in headless Chromium (writes frontend/bench/results.json), then by CPU time in Node
-bench-solver: frontend-deps equix-wasm release
+## bench-solver: our PoW solver vs @cap.js/wasm in headless Chromium, and the Equi-X solver
+##               against native Equi-X (writes frontend/bench/results.json), then by CPU time in Node
+bench-solver: frontend-deps equix-wasm
+	$(CARGO) build --release --locked --manifest-path frontend/bench/equix-native/Cargo.toml \
+		--target-dir target/equix-native
 	cd frontend && node bench/run.mjs
 	cd frontend && node bench/cpu-time.mjs
 
