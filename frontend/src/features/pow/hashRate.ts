@@ -15,8 +15,9 @@ interface RateRules {
 
 const RULES: Record<Algorithm, RateRules> = {
   sha256: { key: "powboard.hashRate", minSample: 1 << 20, min: 1e3, max: 1e11 },
-  // An attempt takes milliseconds: a few dozen already span several slices per worker.
-  equix: { key: "powboard.hashRate.equix", minSample: 32, min: 0.5, max: 1e6 },
+  // An attempt takes tens of milliseconds: a default challenge is 5-20 of them, and
+  // 8 already take longer than the workers' start.
+  equix: { key: "powboard.hashRate.equix", minSample: 8, min: 0.5, max: 1e6 },
 };
 
 /** Below this many hashes a sha256 rate is mostly worker start-up, not speed. */

@@ -114,11 +114,13 @@ impl Code {
     fn sip_round(&mut self, s: u32) {
         let (v0, v1, v2, v3) = (s, s + 1, s + 2, s + 3);
         self.update(v0, v1, op::I64_ADD).update(v2, v3, op::I64_ADD);
-        self.update_const(v1, 13, op::I64_ROTL).update_const(v3, 16, op::I64_ROTL);
+        self.update_const(v1, 13, op::I64_ROTL)
+            .update_const(v3, 16, op::I64_ROTL);
         self.update(v1, v0, op::I64_XOR).update(v3, v2, op::I64_XOR);
         self.update_const(v0, 32, op::I64_ROTL);
         self.update(v2, v1, op::I64_ADD).update(v0, v3, op::I64_ADD);
-        self.update_const(v1, 17, op::I64_ROTL).update_const(v3, 21, op::I64_ROTL);
+        self.update_const(v1, 17, op::I64_ROTL)
+            .update_const(v3, 21, op::I64_ROTL);
         self.update(v1, v2, op::I64_XOR).update(v3, v0, op::I64_XOR);
         self.update_const(v2, 32, op::I64_ROTL);
     }
@@ -137,9 +139,21 @@ impl Code {
         self.get(b).i64(32).op(shr).set(v1);
         // t = u1*v0 + (u0*v0 >>> 32)
         self.get(u1).get(v0).op(op::I64_MUL);
-        self.get(u0).get(v0).op(op::I64_MUL).i64(32).op(op::I64_SHR_U).op(op::I64_ADD).set(t);
+        self.get(u0)
+            .get(v0)
+            .op(op::I64_MUL)
+            .i64(32)
+            .op(op::I64_SHR_U)
+            .op(op::I64_ADD)
+            .set(t);
         // v0 = u0*v1 + lo32(t)
-        self.get(u0).get(v1).op(op::I64_MUL).get(t).i64(LO).op(op::I64_AND).op(op::I64_ADD);
+        self.get(u0)
+            .get(v1)
+            .op(op::I64_MUL)
+            .get(t)
+            .i64(LO)
+            .op(op::I64_AND)
+            .op(op::I64_ADD);
         self.set(v0);
         // high = u1*v1 + (t >> 32) + (v0 >> 32)
         self.get(u1).get(v1).op(op::I64_MUL);
@@ -155,14 +169,23 @@ fn reg(r: u8) -> u32 {
 /// The body of `fill`.
 fn body(program: &[Op], key: [u64; 4]) -> Vec<u8> {
     let mut c = Code(Vec::with_capacity(24 * 1024));
-    c.uleb(2).uleb(I64_LOCALS.into()).op(0x7e).uleb(I32_LOCALS.into()).op(0x7f);
+    c.uleb(2)
+        .uleb(I64_LOCALS.into())
+        .op(0x7e)
+        .uleb(I32_LOCALS.into())
+        .op(0x7f);
     c.op(op::LOOP).op(op::VOID);
 
     // Registers: siphash24_ctr(key, i) (hashx/src/siphash.rs), s in r0..r3, t in r4..r7.
     let input = |c: &mut Code| {
         c.get(IDX).op(op::I64_EXTEND_I32_U);
     };
-    c.i64(key[0]).set(R).i64(key[1] ^ 0xee).set(R + 1).i64(key[2]).set(R + 2);
+    c.i64(key[0])
+        .set(R)
+        .i64(key[1] ^ 0xee)
+        .set(R + 1)
+        .i64(key[2])
+        .set(R + 2);
     c.i64(key[3]);
     input(&mut c);
     c.op(op::I64_XOR).set(R + 3);
@@ -225,7 +248,11 @@ fn body(program: &[Op], key: [u64; 4]) -> Vec<u8> {
                 }
             }
             Op::Branch(mask) => {
-                c.get(ALLOW).get(MULH).i32(mask as i32).op(op::I32_AND).op(op::I32_EQZ);
+                c.get(ALLOW)
+                    .get(MULH)
+                    .i32(mask as i32)
+                    .op(op::I32_AND)
+                    .op(op::I32_EQZ);
                 c.op(op::I32_AND).op(op::IF).op(op::VOID);
                 c.i32(0).set(ALLOW).op(op::BR).uleb(1);
                 c.op(op::END).op(op::END);
@@ -271,7 +298,13 @@ pub fn compile(program: &[Op], key: [u64; 4], out: &mut Vec<u8>) {
     // type 0: (i32 out, i32 from, i32 to) -> ()
     section(out, 1, &[1, 0x60, 3, 0x7f, 0x7f, 0x7f, 0]);
     // import "env" "memory": a memory of at least one page
-    section(out, 2, &[1, 3, b'e', b'n', b'v', 6, b'm', b'e', b'm', b'o', b'r', b'y', 2, 0, 1]);
+    section(
+        out,
+        2,
+        &[
+            1, 3, b'e', b'n', b'v', 6, b'm', b'e', b'm', b'o', b'r', b'y', 2, 0, 1,
+        ],
+    );
     section(out, 3, &[1, 0]);
     section(out, 7, &[1, 4, b'f', b'i', b'l', b'l', 0, 0]);
     let body = body(program, key);

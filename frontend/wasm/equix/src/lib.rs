@@ -51,12 +51,19 @@ fn state() -> &'static mut State {
     unsafe {
         (*core::ptr::addr_of_mut!(STATE)).get_or_insert_with(|| {
             Box::new(State {
-                params: Params { challenge: [0; 16], index: 0, threshold: [0; 8] },
+                params: Params {
+                    challenge: [0; 16],
+                    index: 0,
+                    threshold: [0; 8],
+                },
                 seed: [0; 64],
                 nonce: [0; 8],
                 out: [0; MAX_SOLUTIONS * SOLUTION_BYTES],
                 memory: SolverMemory::new(),
-                hashes: vec![0u64; ITEMS].into_boxed_slice().try_into().expect("2^16 items"),
+                hashes: vec![0u64; ITEMS]
+                    .into_boxed_slice()
+                    .try_into()
+                    .expect("2^16 items"),
                 program: Vec::with_capacity(32 * 1024),
             })
         })
@@ -106,7 +113,9 @@ pub extern "C" fn attempt_seed(lo: u32, hi: u32) -> usize {
 #[no_mangle]
 pub extern "C" fn solve(len: usize) -> usize {
     let s = state();
-    let Ok(equix) = EquiX::new(&s.seed[..len.min(64)]) else { return 0 };
+    let Ok(equix) = EquiX::new(&s.seed[..len.min(64)]) else {
+        return 0;
+    };
     let solutions = equix.solve_with_memory(&mut s.memory);
     write_solutions(&mut s.out, &solutions)
 }
@@ -134,7 +143,10 @@ pub extern "C" fn solve_hashes() -> usize {
     write_solutions(&mut s.out, &solutions)
 }
 
-fn write_solutions(out: &mut [u8; MAX_SOLUTIONS * SOLUTION_BYTES], solutions: &equix::SolutionArray) -> usize {
+fn write_solutions(
+    out: &mut [u8; MAX_SOLUTIONS * SOLUTION_BYTES],
+    solutions: &equix::SolutionArray,
+) -> usize {
     for (slot, solution) in out.chunks_exact_mut(SOLUTION_BYTES).zip(solutions.iter()) {
         slot.copy_from_slice(&solution.to_bytes());
     }
