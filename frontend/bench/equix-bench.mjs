@@ -33,19 +33,42 @@ async function browser(page, mode, ms) {
   return r.attempts / r.seconds;
 }
 
+/**
+ * Browser and native rounds, alternated; `rounds` pairs of `ms` each. Returns the
+ * medians and the median of the per-round ratios.
+ */
+async function sideBySide(page, rounds, ms, label) {
+  const r = { browser: [], native: [] };
+  for (let i = 0; i < rounds; i++) {
+    r.browser.push(await browser(page, "compiled", ms));
+    r.native.push(native(ms));
+    console.log(
+      `  equix ${label} round ${i + 1}: browser ${r.browser[i].toFixed(1)}/s, native ${r.native[i].toFixed(1)}/s`,
+    );
+  }
+  return {
+    browserAttemptsPerSec: median(r.browser),
+    nativeAttemptsPerSec: median(r.native),
+    medianRoundRatio: median(r.browser.map((b, i) => b / r.native[i])),
+    rounds: r,
+  };
+}
+
+/**
+ * The same with V8 on one thread (--js-flags=--single-threaded): Chromium normally
+ * optimizes each attempt's program on a background thread, so the default rate uses
+ * a little of a second core; this one does not. `page` is in a browser launched so.
+ */
+export async function runEquixSingleThreadedV8(page) {
+  await browser(page, "compiled", 1000);
+  return sideBySide(page, Math.max(3, Math.ceil(ROUNDS / 2)), MS, "single-threaded V8");
+}
+
 export async function runEquix(page) {
   if (!existsSync(nativeBin)) throw new Error(`${nativeBin} missing: run make bench-solver`);
   await browser(page, "compiled", 1000); // warm-up: compile the kernel, first programs
   native(500);
-  const rounds = { browser: [], native: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    rounds.browser.push(await browser(page, "compiled", MS));
-    rounds.native.push(native(MS));
-    console.log(
-      `  equix round ${r + 1}: browser ${rounds.browser[r].toFixed(1)}/s, native ${rounds.native[r].toFixed(1)}/s`,
-    );
-  }
-  const ratios = rounds.browser.map((b, i) => b / rounds.native[i]);
+  const perThread = await sideBySide(page, ROUNDS, MS, "default V8");
   const interpreted = await browser(page, "interpreted", MS);
   const nativeAfter = native(MS);
   const solves = await page.evaluate(
@@ -54,10 +77,7 @@ export async function runEquix(page) {
   );
   return {
     perThread: {
-      browserAttemptsPerSec: median(rounds.browser),
-      nativeAttemptsPerSec: median(rounds.native),
-      medianRoundRatio: median(ratios),
-      rounds,
+      ...perThread,
       interpretedAttemptsPerSec: interpreted,
       nativeAttemptsPerSecThen: nativeAfter,
     },
@@ -69,11 +89,18 @@ export function equixRows(e) {
   if (!e) return [];
   const p = e.perThread;
   const s = e.solves;
+  const v8 = e.singleThreadedV8;
   const rate = (x) => `${x.toFixed(1)} attempts/s`;
   return [
     ["equix: browser, compiled HashX, 1 thread", rate(p.browserAttemptsPerSec)],
     ["equix: native (equix crate, JIT), 1 thread", rate(p.nativeAttemptsPerSec)],
     ["equix: browser / native, median of per-round ratios", `${p.medianRoundRatio.toFixed(2)}`],
+    [
+      "  same, V8 single-threaded (no background compiles)",
+      v8
+        ? `${v8.medianRoundRatio.toFixed(2)} (${rate(v8.browserAttemptsPerSec)} vs ${rate(v8.nativeAttemptsPerSec)})`
+        : "not measured",
+    ],
     [
       "equix: browser, crate's interpreter, 1 thread",
       `${rate(p.interpretedAttemptsPerSec)} (native then ${p.nativeAttemptsPerSecThen.toFixed(1)})`,
