@@ -116,9 +116,14 @@ pub async fn shutdown_signal() {
 
 /// `powboard serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let (env, pow, difficulty) = (config.app_env, config.pow_enable, config.pow_difficulty);
+    let (env, pow, algorithm, difficulty) = (
+        config.app_env,
+        config.pow_enable,
+        config.pow_algorithm,
+        config.pow_difficulty(),
+    );
     let app = Application::build(config, None).await?;
-    tracing::info!(addr = %app.local_addr()?, env = ?env, pow, difficulty, "powboard listening");
+    tracing::info!(addr = %app.local_addr()?, env = ?env, pow, %algorithm, difficulty, "powboard listening");
     if let Some(addr) = app.metrics_addr()? {
         tracing::info!(%addr, "metrics on GET /metrics");
     }

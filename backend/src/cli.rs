@@ -9,7 +9,7 @@ use crate::{
     app,
     config::{Cli, Command, Config, ListingsAction, PowAction},
     db, moderation,
-    pow::{puzzle, ChallengeResponse},
+    pow::{algorithm::Algorithm, puzzle, ChallengeResponse},
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -63,10 +63,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Solves the challenge JSON of `GET /api/pow/challenge`.
+/// Solves the challenge JSON of `GET /api/pow/challenge`, with the puzzle it names.
 pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, String)> {
     let ch: ChallengeResponse =
         serde_json::from_str(json.trim()).context("not a challenge JSON object")?;
+    let algorithm = Algorithm::from_name(&ch.algorithm)
+        .with_context(|| format!("unknown algorithm {:?}", ch.algorithm))?;
     let bytes: [u8; puzzle::CHALLENGE_LEN] = URL_SAFE_NO_PAD
         .decode(&ch.challenge)
         .ok()
@@ -75,7 +77,9 @@ pub fn solve(json: &str, threads: usize) -> anyhow::Result<(ChallengeResponse, S
     let threshold =
         u64::from_str_radix(&ch.threshold, 16).context("threshold must be 16 hex digits")?;
     anyhow::ensure!(ch.subpuzzles >= 1, "subpuzzles must be at least 1");
-    let nonces = puzzle::solve(&bytes, ch.subpuzzles, threshold, threads).header_value();
+    let nonces = algorithm
+        .solve(&bytes, ch.subpuzzles, threshold, threads)
+        .header_value();
     Ok((ch, nonces))
 }
 

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
-use crate::{country::CountryExtraBits, moderation::Selection};
+use crate::{country::CountryExtraBits, moderation::Selection, pow::algorithm::Algorithm};
 
 /// The URL of the private cluster that `scripts/local-pg.sh` (and so `make run`) starts.
 pub const LOCAL_DATABASE_URL: &str = "postgres://powboard@127.0.0.1:54329/powboard";
@@ -61,7 +61,8 @@ pub enum ListingsAction {
 
 #[derive(Subcommand, Debug)]
 pub enum PowAction {
-    /// Solve a challenge natively on all cores. Reads the JSON of
+    /// Solve a challenge natively on all cores, with the puzzle its `algorithm` names
+    /// (`sha256` when absent). Reads the JSON of
     /// `GET /api/pow/challenge` from the argument or standard input and prints the
     /// `X-PoW-Nonce` value (or all three headers with --headers).
     Solve {
@@ -168,15 +169,20 @@ pub struct Config {
     /// Require a proof of work for every listing.
     #[arg(long, env = "POW_ENABLE", default_value_t = true, action = ArgAction::Set)]
     pub pow_enable: bool,
-    /// Base difficulty: log2 of the expected number of hashes.
-    #[arg(long, env = "POW_DIFFICULTY", default_value_t = 22.0)]
-    pub pow_difficulty: f64,
-    /// Sub-puzzles per challenge (k).
-    #[arg(long, env = "POW_SUBPUZZLES", default_value_t = 16, value_parser = clap::value_parser!(u8).range(1..=255))]
-    pub pow_subpuzzles: u8,
-    /// Cap on the difficulty after surcharges.
-    #[arg(long, env = "POW_MAX_DIFFICULTY", default_value_t = 30.0)]
-    pub pow_max_difficulty: f64,
+    /// The puzzle: `sha256` (SHA-256 of challenge, index and nonce) or `equix` (Equi-X,
+    /// GPU-resistant). The four settings below default per algorithm when unset.
+    #[arg(long, env = "POW_ALGORITHM", value_enum, default_value = "sha256")]
+    pub pow_algorithm: Algorithm,
+    /// Base difficulty: log2 of the expected number of attempts (SHA-256 hashes or
+    /// Equi-X solves) [default: sha256 22, equix 4].
+    #[arg(long, env = "POW_DIFFICULTY")]
+    pub pow_difficulty: Option<f64>,
+    /// Sub-puzzles per challenge (k) [default: sha256 16, equix 4].
+    #[arg(long, env = "POW_SUBPUZZLES", value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub pow_subpuzzles: Option<u8>,
+    /// Cap on the difficulty after surcharges [default: sha256 30, equix 12].
+    #[arg(long, env = "POW_MAX_DIFFICULTY")]
+    pub pow_max_difficulty: Option<f64>,
     /// Extra bits per listing the same client key posted within the adaptive window.
     #[arg(long, env = "POW_ADAPTIVE_STEP", default_value_t = 0.1)]
     pub pow_adaptive_step: f64,
@@ -192,10 +198,11 @@ pub struct Config {
     /// Longest challenge lifetime in seconds.
     #[arg(long, env = "POW_TTL_MAX_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(5..=86_400))]
     pub pow_ttl_max_seconds: u64,
-    /// Hashes per second of a slow device: a challenge lives at least three times
-    /// its expected solve time at this rate (within POW_TTL_SECONDS..=POW_TTL_MAX_SECONDS).
-    #[arg(long, env = "POW_SLOW_HASH_RATE", default_value_t = 1_500_000, value_parser = clap::value_parser!(u64).range(1..))]
-    pub pow_slow_hash_rate: u64,
+    /// Attempts per second of a slow device: a challenge lives at least three times
+    /// its expected solve time at this rate (within POW_TTL_SECONDS..=POW_TTL_MAX_SECONDS)
+    /// [default: sha256 1500000, equix 5].
+    #[arg(long, env = "POW_SLOW_HASH_RATE", value_parser = clap::value_parser!(u64).range(1..))]
+    pub pow_slow_hash_rate: Option<u64>,
     /// Site-wide surge: posts per POW_SURGE_WINDOW_SECS that cost no extra bits;
     /// each doubling above it adds one bit (0 = off).
     #[arg(long, env = "POW_SURGE_BASELINE", default_value_t = 3.0)]
@@ -289,14 +296,38 @@ impl Config {
         self.trusted_proxies.iter().filter_map(|t| t.0).collect()
     }
 
+    /// `POW_DIFFICULTY`, or the algorithm's default.
+    pub fn pow_difficulty(&self) -> f64 {
+        let default = self.pow_algorithm.defaults().difficulty;
+        self.pow_difficulty.unwrap_or(default)
+    }
+
+    /// `POW_SUBPUZZLES`, or the algorithm's default.
+    pub fn pow_subpuzzles(&self) -> u8 {
+        let default = self.pow_algorithm.defaults().subpuzzles;
+        self.pow_subpuzzles.unwrap_or(default)
+    }
+
+    /// `POW_MAX_DIFFICULTY`, or the algorithm's default.
+    pub fn pow_max_difficulty(&self) -> f64 {
+        let default = self.pow_algorithm.defaults().max_difficulty;
+        self.pow_max_difficulty.unwrap_or(default)
+    }
+
+    /// `POW_SLOW_HASH_RATE`, or the algorithm's default.
+    pub fn pow_slow_hash_rate(&self) -> u64 {
+        let default = self.pow_algorithm.defaults().slow_hash_rate;
+        self.pow_slow_hash_rate.unwrap_or(default)
+    }
+
     /// Checks that clap's types cannot express.
     pub fn validate(&self) -> anyhow::Result<()> {
-        let d = self.pow_difficulty;
+        let d = self.pow_difficulty();
         anyhow::ensure!(
             d.is_finite() && (0.0..=64.0).contains(&d),
             "POW_DIFFICULTY must be within 0..=64"
         );
-        let m = self.pow_max_difficulty;
+        let m = self.pow_max_difficulty();
         anyhow::ensure!(
             m.is_finite() && (d..=64.0).contains(&m),
             "POW_MAX_DIFFICULTY must be within POW_DIFFICULTY..=64"

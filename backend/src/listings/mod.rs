@@ -80,6 +80,7 @@ pub async fn create(
         let pow = match pow.enabled {
             true => Some(CheckedPow::check(
                 &pow.key,
+                pow.algorithm,
                 &headers,
                 &client.identity,
                 unix_now(),

@@ -2,6 +2,8 @@
 //! Verification runs the cheap checks (presence, lengths, canonical forms, MAC,
 //! expiry) before any puzzle hashing; the challenge is spent later, in the
 //! transaction that inserts the listing (see `listings::repo`).
+pub mod algorithm;
+pub mod equix;
 pub mod policy;
 pub mod puzzle;
 pub mod surge;
@@ -35,8 +37,9 @@ use crate::{
     openapi::BudgetErrors,
     secrets::SecretKey,
 };
+use algorithm::{Algorithm, Solution};
 use policy::{Breakdown, DifficultyPolicy};
-use puzzle::{NonceList, CHALLENGE_LEN};
+use puzzle::CHALLENGE_LEN;
 use surge::{SurgeMeter, SurgePolicy};
 use token::{Binding, Claims};
 
@@ -50,6 +53,8 @@ pub struct PowSettings {
     pub enabled: bool,
     /// `POW_SECRET_KEY`: the key of the token MACs.
     pub key: SecretKey,
+    /// `POW_ALGORITHM`: the puzzle of every challenge this server issues and accepts.
+    pub algorithm: Algorithm,
     pub subpuzzles: u8,
     pub policy: DifficultyPolicy,
     pub surge: SurgeMeter,
@@ -60,7 +65,8 @@ impl PowSettings {
         Self {
             enabled: c.pow_enable,
             key,
-            subpuzzles: c.pow_subpuzzles,
+            algorithm: c.pow_algorithm,
+            subpuzzles: c.pow_subpuzzles(),
             policy: DifficultyPolicy::from_config(c),
             surge: SurgeMeter::new(SurgePolicy::from_config(c)),
         }
@@ -70,6 +76,10 @@ impl PowSettings {
 /// What `GET /api/pow/challenge` returns.
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ChallengeResponse {
+    /// The puzzle: `sha256` or `equix` (docs/pow-equix.md); absent means `sha256`.
+    #[serde(default = "sha256_name")]
+    #[schema(example = "sha256")]
+    pub algorithm: String,
     /// 16 random bytes, base64url without padding.
     pub challenge: String,
     /// The total, capped at `POW_MAX_DIFFICULTY` (the token's MAC covers it).
@@ -91,13 +101,18 @@ pub struct ChallengeResponse {
     #[schema(minimum = 1)]
     pub subpuzzles: u8,
     /// 16 lowercase hex digits: a sub-puzzle is solved when the first 8 bytes of
-    /// its hash, big-endian, are below this.
+    /// its hash (for `equix`: the SHA-256 of an Equi-X solution), big-endian, are
+    /// below this.
     #[schema(pattern = "^[0-9a-f]{16}$")]
     pub threshold: String,
     /// Unix seconds: now plus a lifetime that grows with the difficulty (see `policy::TtlPolicy`).
     pub expires_at: u64,
     /// Send back as X-PoW-Token.
     pub token: String,
+}
+
+fn sha256_name() -> String {
+    Algorithm::Sha256.name().to_owned()
 }
 
 /// The headers of a POST's proof of work, for the OpenAPI description
@@ -113,9 +128,10 @@ pub struct PowHeaders {
     /// The challenge's token, as given; required when PoW is on.
     #[param(rename = "X-PoW-Token", value_type = String, required = false)]
     token: Option<String>,
-    /// The `subpuzzles` nonces in order, comma-separated, each decimal without leading
-    /// zeros (at most 20 digits); required when PoW is on.
-    #[param(rename = "X-PoW-Nonce", value_type = String, required = false, pattern = "^(0|[1-9][0-9]{0,19})(,(0|[1-9][0-9]{0,19}))*$")]
+    /// The `subpuzzles` entries in order, comma-separated: for `sha256` each a nonce,
+    /// decimal without leading zeros (at most 20 digits); for `equix` each
+    /// `<nonce>-<the Equi-X solution in 32 lowercase hex digits>`. Required when PoW is on.
+    #[param(rename = "X-PoW-Nonce", value_type = String, required = false, pattern = "^(0|[1-9][0-9]{0,19})(-[0-9a-f]{32})?(,(0|[1-9][0-9]{0,19})(-[0-9a-f]{32})?)*$")]
     nonces: Option<String>,
 }
 
@@ -192,6 +208,7 @@ pub async fn challenge(
     let mut challenge = [0u8; CHALLENGE_LEN];
     rand::thread_rng().fill_bytes(&mut challenge);
     let claims = Claims {
+        algorithm: pow.algorithm,
         expires_at: unix_now() + pow.policy.ttl.ttl_secs(difficulty),
         difficulty,
         subpuzzles: pow.subpuzzles,
@@ -202,6 +219,7 @@ pub async fn challenge(
     metrics.pow_challenges_issued.increment(1);
     metrics.pow_challenge_difficulty.record(difficulty.bits());
     let body = ChallengeResponse {
+        algorithm: claims.algorithm.name().to_owned(),
         challenge: URL_SAFE_NO_PAD.encode(challenge),
         difficulty: difficulty.bits(),
         breakdown: assessed.breakdown,
@@ -211,7 +229,9 @@ pub async fn challenge(
         subpuzzles: claims.subpuzzles,
         threshold: format!(
             "{:016x}",
-            puzzle::threshold(difficulty.bits(), claims.subpuzzles)
+            claims
+                .algorithm
+                .threshold(difficulty.bits(), claims.subpuzzles)
         ),
         expires_at: claims.expires_at,
         token,
@@ -220,16 +240,18 @@ pub async fn challenge(
 }
 
 /// The cheaply checked part of a POST's proof of work: the token is ours, bound to
-/// this client, unexpired; the nonces are well formed. `solves()` does the hashing.
+/// this client, unexpired, of this server's algorithm; the solution is well formed.
+/// `verify_work()` does the hashing.
 pub struct CheckedPow {
     challenge: [u8; CHALLENGE_LEN],
     claims: Claims,
-    nonces: NonceList,
+    solution: Solution,
 }
 
 impl CheckedPow {
     pub fn check(
         key: &SecretKey,
+        algorithm: Algorithm,
         headers: &HeaderMap,
         client: &ClientIdentity,
         now: u64,
@@ -264,21 +286,34 @@ impl CheckedPow {
                 ApiError::PowInvalid("X-PoW-Token does not match this challenge, client or browser")
             }
         })?;
+        // A genuine token of another algorithm (issued before POW_ALGORITHM changed,
+        // or by an instance configured otherwise): this server accepts only its own.
+        if claims.algorithm != algorithm {
+            return Err(ApiError::PowInvalid(
+                "X-PoW-Token is for another algorithm than this server's POW_ALGORITHM",
+            ));
+        }
         if now >= claims.expires_at {
             return Err(ApiError::PowExpired);
         }
-        let nonces = NonceList::parse(nonces, claims.subpuzzles).map_err(ApiError::PowInvalid)?;
+        let solution = algorithm
+            .parse_solution(nonces, claims.subpuzzles)
+            .map_err(ApiError::PowInvalid)?;
         Ok(Self {
             challenge: bytes,
             claims,
-            nonces,
+            solution,
         })
     }
 
-    /// The expensive part: k hashes.
+    /// The expensive part: k hashes (SHA-256), or k SHA-256 checks then k Equi-X
+    /// verifications.
     pub fn verify_work(self) -> ApiResult<SolvedChallenge> {
-        let threshold = puzzle::threshold(self.claims.difficulty.bits(), self.claims.subpuzzles);
-        if !self.nonces.solves(&self.challenge, threshold) {
+        let threshold = self
+            .claims
+            .algorithm
+            .threshold(self.claims.difficulty.bits(), self.claims.subpuzzles);
+        if !self.solution.solves(&self.challenge, threshold) {
             return Err(ApiError::PowInvalid(
                 "the nonces do not solve the challenge",
             ));

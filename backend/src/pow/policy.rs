@@ -49,8 +49,8 @@ fn centi(bits: f64) -> f64 {
 impl DifficultyPolicy {
     pub fn from_config(c: &Config) -> Self {
         Self {
-            base: c.pow_difficulty,
-            max: c.pow_max_difficulty,
+            base: c.pow_difficulty(),
+            max: c.pow_max_difficulty(),
             step: c.pow_adaptive_step,
             window_secs: c.pow_adaptive_window_secs,
             country_bits: c.pow_country_extra_bits.clone(),
@@ -108,7 +108,7 @@ impl DifficultyPolicy {
 }
 
 /// A challenge lives three times its expected solve time on a slow device
-/// (`POW_SLOW_HASH_RATE`), within `POW_TTL_SECONDS..=POW_TTL_MAX_SECONDS`: long
+/// (`POW_SLOW_HASH_RATE`, in the configured algorithm's attempts per second), within `POW_TTL_SECONDS..=POW_TTL_MAX_SECONDS`: long
 /// enough that a slow phone finishes a hard challenge, short enough that a token
 /// cannot be stockpiled for long.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -123,7 +123,7 @@ impl TtlPolicy {
         Self {
             min_secs: c.pow_ttl_seconds,
             max_secs: c.pow_ttl_max_seconds,
-            slow_hash_rate: c.pow_slow_hash_rate,
+            slow_hash_rate: c.pow_slow_hash_rate(),
         }
     }
 

@@ -138,10 +138,24 @@ pub fn solve(
     threshold: u64,
     threads: usize,
 ) -> NonceList {
+    let nonces = solve_each(subpuzzles, threads, |i, stop| {
+        solve_subpuzzle(challenge, i, threshold, stop)
+    });
+    NonceList(nonces.join(","))
+}
+
+/// Runs `solve_one(i, stop)` for every sub-puzzle `i` on up to `threads` threads
+/// that take sub-puzzles from a shared queue (every algorithm's native solver).
+pub fn solve_each<T: Send>(
+    subpuzzles: u8,
+    threads: usize,
+    solve_one: impl Fn(u8, &AtomicBool) -> Option<T> + Sync,
+) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let mut found: Vec<Option<String>> = vec![None; usize::from(subpuzzles)];
-    let results = std::sync::Mutex::new(&mut found);
+    let found: Vec<std::sync::Mutex<Option<T>>> = (0..subpuzzles)
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, usize::from(subpuzzles)) {
             s.spawn(|| loop {
@@ -149,17 +163,19 @@ pub fn solve(
                 if i >= usize::from(subpuzzles) {
                     return;
                 }
-                if let Some(n) = solve_subpuzzle(challenge, i as u8, threshold, &stop) {
-                    results.lock().expect("no panics while holding the lock")[i] = Some(n);
-                }
+                let solved = solve_one(i as u8, &stop);
+                *found[i].lock().expect("no panics while holding the lock") = solved;
             });
         }
     });
-    let nonces: Vec<String> = found
+    found
         .into_iter()
-        .map(|n| n.expect("every sub-puzzle is solved"))
-        .collect();
-    NonceList(nonces.join(","))
+        .map(|n| {
+            n.into_inner()
+                .expect("no panics while holding the lock")
+                .expect("every sub-puzzle is solved")
+        })
+        .collect()
 }
 
 /// A decimal counter kept as ASCII digits, so the hot loop never formats numbers.

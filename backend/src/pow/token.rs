@@ -1,17 +1,22 @@
-//! PoW tokens: `v1:<expires_at>:<difficulty>:<k>:<mac>` (colons: the difficulty may
-//! hold a decimal point), where `mac` is
-//! HMAC-SHA256 (key `POW_SECRET_KEY`, base64url) over the version, challenge,
-//! expiry, difficulty, k, client key and User-Agent. The server keeps no state per
+//! PoW tokens: `v2:<algorithm>:<expires_at>:<difficulty>:<k>:<mac>` (colons: the
+//! difficulty may hold a decimal point), where `mac` is
+//! HMAC-SHA256 (key `POW_SECRET_KEY`, base64url) over the version, algorithm,
+//! challenge, expiry, difficulty, k, client key and User-Agent. (v2 added the
+//! algorithm to the text, so a token of another algorithm is told apart from a
+//! forged one; a v1 token is malformed.) The server keeps no state per
 //! challenge: the token proves that it issued this challenge, to this client, at
 //! this difficulty, until this time.
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::puzzle::{is_canonical_decimal, CHALLENGE_LEN};
+use super::{
+    algorithm::Algorithm,
+    puzzle::{is_canonical_decimal, CHALLENGE_LEN},
+};
 use crate::secrets::SecretKey;
 
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
 const MAX_TOKEN_LEN: usize = 128;
 const MAC_B64_LEN: usize = 43;
 
@@ -58,6 +63,7 @@ impl std::fmt::Display for Difficulty {
 /// What a token asserts, besides the challenge it travels with.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Claims {
+    pub algorithm: Algorithm,
     pub expires_at: u64,
     pub difficulty: Difficulty,
     pub subpuzzles: u8,
@@ -82,6 +88,9 @@ fn mac(
     // Length-prefixed fields: no two different inputs share an encoding.
     m.update(b"powboard-pow\0");
     m.update(VERSION.as_bytes());
+    let algorithm = claims.algorithm.name();
+    m.update(&(algorithm.len() as u32).to_be_bytes());
+    m.update(algorithm.as_bytes());
     m.update(challenge);
     m.update(&claims.expires_at.to_be_bytes());
     m.update(&(difficulty.len() as u32).to_be_bytes());
@@ -110,7 +119,8 @@ pub fn issue(
     .finalize()
     .into_bytes();
     format!(
-        "{VERSION}:{}:{}:{}:{}",
+        "{VERSION}:{}:{}:{}:{}:{}",
+        claims.algorithm,
         claims.expires_at,
         claims.difficulty,
         claims.subpuzzles,
@@ -136,7 +146,8 @@ pub fn verify(
         return Err(TokenError::Malformed);
     }
     let mut parts = token.split(':');
-    let (Some(VERSION), Some(exp), Some(diff), Some(k), Some(tag), None) = (
+    let (Some(VERSION), Some(algorithm), Some(exp), Some(diff), Some(k), Some(tag), None) = (
+        parts.next(),
         parts.next(),
         parts.next(),
         parts.next(),
@@ -150,6 +161,7 @@ pub fn verify(
         return Err(TokenError::Malformed);
     }
     let claims = Claims {
+        algorithm: Algorithm::from_name(algorithm).ok_or(TokenError::Malformed)?,
         expires_at: exp.parse().map_err(|_| TokenError::Malformed)?,
         difficulty: Difficulty::parse(diff).ok_or(TokenError::Malformed)?,
         subpuzzles: k
@@ -183,6 +195,7 @@ mod tests {
 
     fn setup() -> (SecretKey, [u8; 16], Claims) {
         let claims = Claims {
+            algorithm: Algorithm::Equix,
             expires_at: 1_900_000_000,
             difficulty: Difficulty::new(22.5),
             subpuzzles: 16,
@@ -228,6 +241,11 @@ mod tests {
         assert_eq!(verify(&key, &edited, &ch, &B), Err(TokenError::BadMac));
         let later = token.replace("1900000000", "1900000001");
         assert_eq!(verify(&key, &later, &ch, &B), Err(TokenError::BadMac));
+        let other_algorithm = token.replace(":equix:", ":sha256:");
+        assert_eq!(
+            verify(&key, &other_algorithm, &ch, &B),
+            Err(TokenError::BadMac)
+        );
     }
 
     #[test]
@@ -235,7 +253,11 @@ mod tests {
         let (key, ch, claims) = setup();
         let token = issue(&key, &ch, &claims, &B);
         for bad in [
-            token.replace("v1:", "v2:"),
+            token.replace("v2:", "v1:"),
+            token.replace("v2:", "v3:"),
+            token.replace(":equix:", ":EQUIX:"),
+            token.replace(":equix:", ":argon2:"),
+            token.replace(":equix:", "::"),
             token.replace(":22.5:", ":22.50:"),
             token.replace(":22.5:", ":022.5:"),
             token.replace(":22.5:", ":+22.5:"),

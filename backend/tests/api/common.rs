@@ -43,9 +43,9 @@ pub struct TestApp {
 /// Test settings: low difficulty, generous budgets, no web UI, fixed secrets.
 pub fn test_config() -> Config {
     let mut c = Config::defaults();
-    c.pow_difficulty = 6.0;
-    c.pow_max_difficulty = 12.0;
-    c.pow_subpuzzles = 4;
+    c.pow_difficulty = Some(6.0);
+    c.pow_max_difficulty = Some(12.0);
+    c.pow_subpuzzles = Some(4);
     c.pow_adaptive_step = 0.0;
     // The site-wide surge is off unless a test is about it (tests post many listings).
     c.pow_surge_baseline = 0.0;

@@ -107,6 +107,7 @@ fn body(text: &str) -> String {
 fn expired_token(key: &SecretKey, c: &str) -> String {
     let bytes: [u8; 16] = URL_SAFE_NO_PAD.decode(c).unwrap().try_into().unwrap();
     let claims = Claims {
+        algorithm: powboard::pow::algorithm::Algorithm::Sha256,
         expires_at: powboard::pow::unix_now() - 1,
         difficulty: Difficulty::new(6.0),
         subpuzzles: 4,

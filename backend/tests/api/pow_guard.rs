@@ -70,7 +70,7 @@ async fn missing_or_malformed_pow_is_refused_before_any_work(pool: PgPool) {
 
 #[sqlx::test(migrator = "powboard::db::MIGRATOR")]
 async fn wrong_nonces_are_invalid(pool: PgPool) {
-    let app = TestApp::spawn_with(pool, |c| c.pow_difficulty = 10.0).await;
+    let app = TestApp::spawn_with(pool, |c| c.pow_difficulty = Some(10.0)).await;
     let ch = app.challenge().await;
     let threshold = u64::from_str_radix(&ch.threshold, 16).unwrap();
     let bytes: [u8; 16] = URL_SAFE_NO_PAD
@@ -152,6 +152,7 @@ async fn tokens_are_bound_to_client_key_user_agent_expiry_and_difficulty(pool: P
         .try_into()
         .unwrap();
     let claims = Claims {
+        algorithm: powboard::pow::algorithm::Algorithm::Sha256,
         expires_at: powboard::pow::unix_now() - 1,
         difficulty: Difficulty::new(6.0),
         subpuzzles: 4,
@@ -229,7 +230,7 @@ async fn a_failed_insert_does_not_burn_the_work(pool: PgPool) {
 async fn each_recent_post_raises_the_next_difficulty(pool: PgPool) {
     let app = TestApp::spawn_with(pool, |c| {
         c.pow_adaptive_step = 1.5;
-        c.pow_max_difficulty = 9.0;
+        c.pow_max_difficulty = Some(9.0);
     })
     .await;
     let first = app.challenge().await;

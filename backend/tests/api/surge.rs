@@ -149,7 +149,7 @@ async fn the_breakdown_keeps_uncapped_parts_and_counts_the_clients_posts(pool: P
     let app = TestApp::spawn_with(pool, |c| {
         c.pow_adaptive_step = 2.5;
         c.pow_adaptive_window_secs = 1800;
-        c.pow_max_difficulty = 10.0;
+        c.pow_max_difficulty = Some(10.0);
     })
     .await;
     for i in 1..=3 {
@@ -168,10 +168,10 @@ async fn a_challenges_lifetime_grows_with_its_difficulty(pool: PgPool) {
     // 3 x 2^d / 10 hashes/s: d = 6 -> 20 s, d = 10 -> 308 s, d = 14 -> 4916 s.
     let app = TestApp::spawn_with(pool, |c| {
         c.pow_adaptive_step = 4.0;
-        c.pow_max_difficulty = 30.0;
+        c.pow_max_difficulty = Some(30.0);
         c.pow_ttl_seconds = 10;
         c.pow_ttl_max_seconds = 4000;
-        c.pow_slow_hash_rate = 10;
+        c.pow_slow_hash_rate = Some(10);
     })
     .await;
     let mut lifetimes = Vec::new();
