@@ -19,15 +19,19 @@ export function equixRate(mode: EquixMode, ms: number): Promise<EquixRateReply> 
   });
 }
 
-/** An equix challenge as the server makes it (backend/src/pow/equix.rs `threshold`). */
+/**
+ * An equix challenge as the server makes it (backend/src/pow/equix.rs, docs/pow-equix.md):
+ * an attempt succeeds with probability q = k / 2^d, so t = 2^64 * -ln(1 - q) / MU.
+ */
 function equixChallenge(difficulty: number, k: number): Challenge {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   const challenge = btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, "-")
     .replace(/\//g, "_")
     .replace(/=+$/, "");
-  const t = BigInt(Math.floor(k * MEAN_SOLUTIONS * 2 ** (64 - difficulty)));
+  const q = k / 2 ** difficulty;
   const max = 2n ** 64n - 1n;
+  const t = q >= 1 ? max : BigInt(Math.floor((2 ** 64 * -Math.log1p(-q)) / MEAN_SOLUTIONS));
   const threshold = (t > max ? max : t).toString(16).padStart(16, "0");
   return {
     algorithm: "equix",

@@ -29,6 +29,26 @@ export function loadVectors(): Vectors {
   return JSON.parse(readFileSync(url, "utf8")) as Vectors;
 }
 
+export interface EquixVectors {
+  seed_prefix: string;
+  threshold: string;
+  seeds: {
+    challenge: string;
+    challenge_hex: string;
+    index: number;
+    nonce: number;
+    seed_hex: string;
+    solutions: { solution: string; sha256_prefix: string; below_threshold: boolean }[];
+  }[];
+  solutions: { challenge: string; subpuzzles: number; threshold: string; nonce_header: string }[];
+}
+
+/** backend/tests/data/pow-equix-vectors.json, from tevador's C reference of Equi-X. */
+export function loadEquixVectors(): EquixVectors {
+  const url = new URL("../../../../../backend/tests/data/pow-equix-vectors.json", import.meta.url);
+  return JSON.parse(readFileSync(url, "utf8")) as EquixVectors;
+}
+
 export function simdModuleFromDisk(): WebAssembly.Module {
   return new WebAssembly.Module(
     readFileSync(new URL("./generated/kernel-simd.wasm", import.meta.url)),
