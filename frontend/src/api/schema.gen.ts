@@ -162,6 +162,11 @@ export interface components {
     /** @description What `GET /api/pow/challenge` returns. */
     ChallengeResponse: {
       /**
+       * @description The puzzle: `sha256` or `equix` (docs/pow-equix.md); absent means `sha256`.
+       * @example sha256
+       */
+      algorithm?: string;
+      /**
        * @description The uncapped parts of the difficulty. (The explanatory fields default when
        *     absent, so `powboard pow solve` reads any server's challenge.)
        */
@@ -192,7 +197,8 @@ export interface components {
       subpuzzles: number;
       /**
        * @description 16 lowercase hex digits: a sub-puzzle is solved when the first 8 bytes of
-       *     its hash, big-endian, are below this.
+       *     its hash (for `equix`: the SHA-256 of an Equi-X solution), big-endian, are
+       *     below this.
        */
       threshold: string;
       /** @description Send back as X-PoW-Token. */
@@ -417,8 +423,9 @@ export interface operations {
         /** @description The challenge's token, as given; required when PoW is on. */
         "X-PoW-Token"?: string;
         /**
-         * @description The `subpuzzles` nonces in order, comma-separated, each decimal without leading
-         *     zeros (at most 20 digits); required when PoW is on.
+         * @description The `subpuzzles` entries in order, comma-separated: for `sha256` each a nonce,
+         *     decimal without leading zeros (at most 20 digits); for `equix` each
+         *     `<nonce>-<the Equi-X solution in 32 lowercase hex digits>`. Required when PoW is on.
          */
         "X-PoW-Nonce"?: string;
       };

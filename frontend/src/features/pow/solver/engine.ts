@@ -1,6 +1,8 @@
-//! What runs inside one search worker: takes jobs, scans nonce prefixes with the
-//! kernel in short slices, reports progress and solutions, and between slices
-//! yields to its event loop so a new job (or none) takes effect within a slice.
+//! What runs inside one search worker. `workerHandler` builds the engine of the
+//! challenge's algorithm: the SHA-256 `SearchEngine` here, or its sibling in
+//! equix/engine.ts. Either takes jobs, works in short slices, reports progress and
+//! solutions, and between slices yields to its event loop so a new job (or none)
+//! takes effect within a slice.
 
 import { SUFFIXES, decodeChallenge, nonceOf, parseThreshold, prefixWords } from "./layout";
 import { createJsKernel, createWasmKernel, type Kernel } from "./kernel";

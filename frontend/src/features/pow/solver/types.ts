@@ -3,11 +3,8 @@ import type { Challenge as ApiChallenge } from "@/api/types";
 /** The puzzle a challenge asks for (docs/pow-equix.md for equix). */
 export type Algorithm = "sha256" | "equix";
 
-/**
- * A challenge as `GET /api/pow/challenge` returns it. `algorithm` is absent from
- * servers before issue 21, which then mean sha256.
- */
-export type Challenge = Omit<ApiChallenge, "algorithm"> & { algorithm?: string };
+/** A challenge as `GET /api/pow/challenge` returns it: the API's own type. */
+export type Challenge = ApiChallenge;
 
 /** The challenge's algorithm; an absent one is sha256. */
 export function algorithmOf(ch: Pick<Challenge, "threshold"> & { algorithm?: string }): Algorithm {
