@@ -11,8 +11,12 @@ record what a person with a browser would wait: 2^difficulty / the browser rate
 that `make bench-solver` measured (frontend/bench/results.json).
 
 It runs twice with the same seed and duration, surge off (POW_SURGE_BASELINE=0)
-and on (the server's defaults), then writes bench/attack.md, bench/attack.json and
-the plot bench/attack.png (matplotlib from the bench venv, when it is there)."""
+and on (the server's defaults), for each algorithm of ATTACK_ALGORITHM (`sha256`,
+`equix`, or `both`, the default: POW_ALGORITHM of the server, each with its own
+default difficulty, and the same `powboard pow solve` solving it), then writes
+bench/attack.md (the algorithms side by side), bench/attack.json and the plot
+bench/attack.png (matplotlib from the bench venv, when it is there). Work is
+counted in each algorithm's attempts (SHA-256 hashes, Equi-X solves)."""
 import http.client
 import json
 import os
@@ -30,6 +34,11 @@ MINUTES = float(os.environ.get("ATTACK_MINUTES", "10"))
 KEYS = int(os.environ.get("ATTACK_KEYS", "1000"))
 CORES = int(os.environ.get("ATTACK_CORES", "2"))
 SEED = int(os.environ.get("ATTACK_SEED", "1"))
+ALGORITHMS = {"both": ["sha256", "equix"]}.get(os.environ.get("ATTACK_ALGORITHM", "both"),
+                                               [os.environ.get("ATTACK_ALGORITHM", "both")])
+# Browser Equi-X solves per second per worker when results.json has no equix rows:
+# the calibration of the wasm solver on this machine (issue 21).
+EQUIX_FALLBACK_PER_WORKER = float(os.environ.get("ATTACK_EQUIX_BROWSER_RATE", "14"))
 HONEST_EVERY = float(os.environ.get("ATTACK_HONEST_EVERY", "300"))
 BIN = os.environ.get("BENCH_BIN", str(lib.ROOT / "target/release/powboard"))
 OUT = Path(os.environ.get("ATTACK_OUT", str(lib.BENCH / "out")))
@@ -43,14 +52,24 @@ HONEST_ADDR = "192.0.2.77"
 EXTRA = dict(kv.split("=", 1) for kv in os.environ.get("ATTACK_SERVER_ENV", "").split() if "=" in kv)
 
 
-def browser_rate():
-    """Hashes per second a person's browser solves at, from `make bench-solver`: the
-    median time of its difficulty-22 (k = 16) solves with one worker per core, the
-    figure a person actually waits (it includes worker start and messaging)."""
+def browser_rate(algorithm):
+    """Attempts per second a person's browser solves at, from `make bench-solver`. For
+    sha256 the median time of its difficulty-22 (k = 16) solves with one worker per
+    core, the figure a person actually waits (it includes worker start and
+    messaging); for equix its per-thread rate times the workers."""
     r = json.loads(RESULTS.read_text())
-    ms = r["difficulty22k16"]["medianMs"]
-    return {"hashes_per_sec": 2 ** 22 / (ms / 1000), "source": f"{RESULTS.relative_to(lib.ROOT)} "
-            f"({r['date']}): difficulty 22, k = 16, median {ms:.0f} ms, {r['workers']} workers"}
+    src = RESULTS.relative_to(lib.ROOT)
+    if algorithm == "sha256":
+        ms = r["difficulty22k16"]["medianMs"]
+        return {"hashes_per_sec": 2 ** 22 / (ms / 1000), "unit": "hashes", "source": f"{src} "
+                f"({r['date']}): difficulty 22, k = 16, median {ms:.0f} ms, {r['workers']} workers"}
+    per = r.get("equix", {}).get("perThread", {}).get("browserAttemptsPerSec")
+    if per is None:
+        return {"hashes_per_sec": EQUIX_FALLBACK_PER_WORKER * r["workers"], "unit": "solves",
+                "source": f"{EQUIX_FALLBACK_PER_WORKER:g} Equi-X solves/s per worker (calibration; {src} has "
+                f"no equix rows), {r['workers']} workers"}
+    return {"hashes_per_sec": per * r["workers"], "unit": "solves", "source": f"{src} ({r['equix']['date']}): "
+            f"{per:.1f} Equi-X solves/s per worker, {r['workers']} workers"}
 
 
 class Client:
@@ -98,12 +117,14 @@ def bot_addresses(rng):
     return [f"10.{n >> 16}.{(n >> 8) & 255}.{n & 255}" for n in picks]
 
 
-def run(label, surge_env, addrs, rate):
-    db = lib.sh([str(lib.ROOT / "scripts/local-pg.sh"), "createdb", f"powboard_attack_{label}"]).strip()
+def run(algorithm, label, surge_env, addrs, rate):
+    db = lib.sh([str(lib.ROOT / "scripts/local-pg.sh"), "createdb",
+                 f"powboard_attack_{algorithm}_{label}"]).strip()
     env = {"APP_ENV": "dev", "DATABASE_URL": db, "RUST_LOG": "warn", "TRUSTED_PROXIES": "127.0.0.1/32",
-           "WEB_DIR": str(lib.ROOT / "frontend/dist"), **SECRETS, **EXTRA, **surge_env}
+           "WEB_DIR": str(lib.ROOT / "frontend/dist"), "POW_ALGORITHM": algorithm, **SECRETS, **EXTRA,
+           **surge_env}
     OUT.mkdir(parents=True, exist_ok=True)
-    srv = lib.Server(BIN, env, OUT / f"attack-{label}.log")
+    srv = lib.Server(BIN, env, OUT / f"attack-{algorithm}-{label}.log")
     secs = MINUTES * 60
     events, lock = [], threading.Lock()  # (t, kind, difficulty, breakdown)
     stop = threading.Event()
@@ -151,7 +172,7 @@ def run(label, surge_env, addrs, rate):
                 minute += 1
             stop.wait(0.25)
 
-    lib.log(f"{label}: {KEYS} bot keys on {CORES} cores for {MINUTES:g} min; server {srv.base}")
+    lib.log(f"{algorithm}, surge {label}: {KEYS} bot keys on {CORES} cores for {MINUTES:g} min; server {srv.base}")
     threads = [threading.Thread(target=bot, args=(w,), daemon=True) for w in range(CORES)]
     threads.append(threading.Thread(target=honest, daemon=True))
     for th in threads:
@@ -162,10 +183,10 @@ def run(label, surge_env, addrs, rate):
         th.join(timeout=120)
     counted = int(lib.sh(["psql", "-X", "-tAc", "SELECT count(*) FROM listings", db]))
     srv.stop()
-    return summarize(label, surge_env, events, counted, secs)
+    return summarize(algorithm, label, surge_env, events, counted, secs)
 
 
-def summarize(label, surge_env, events, counted, secs):
+def summarize(algorithm, label, surge_env, events, counted, secs):
     minutes = []
     for m in range(1, int(-(-secs // 60)) + 1):
         lo, hi = (m - 1) * 60, m * 60
@@ -188,7 +209,7 @@ def summarize(label, surge_env, events, counted, secs):
     for e in events:
         if "refused" in e["kind"] or e["kind"].startswith("challenge_"):
             refusals[e["kind"]] = refusals.get(e["kind"], 0) + 1
-    return {"label": label, "server_env": surge_env, "seconds": secs, "minutes": minutes,
+    return {"algorithm": algorithm, "label": label, "server_env": surge_env, "seconds": secs, "minutes": minutes,
             "bot_posts": len(bot_posts), "listings_in_db": counted,
             "honest_posts": sum(e["kind"] == "honest_post" for e in events),
             "bot_expected_hashes_per_sec": round(hashes / secs),
@@ -207,10 +228,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 runs = json.loads(sys.stdin.read())
 fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
-for r, color in zip(runs, ("tab:red", "tab:blue")):
+colors = {("sha256", "off"): "tab:red", ("sha256", "on"): "tab:blue",
+          ("equix", "off"): "tab:orange", ("equix", "on"): "tab:green"}
+for r in runs:
+    color, name = colors[(r["algorithm"], r["label"])], f"{r['algorithm']}, surge {r['label']}"
     xs = [m["minute"] for m in r["minutes"]]
-    a1.plot(xs, [m["bot_posts"] for m in r["minutes"]], "o-", color=color, label=f"surge {r['label']}")
-    a2.plot(xs, [m["honest_expected_wait_s"] for m in r["minutes"]], "o-", color=color, label=f"surge {r['label']}")
+    a1.plot(xs, [m["bot_posts"] for m in r["minutes"]], "o-", color=color, label=name)
+    a2.plot(xs, [m["honest_expected_wait_s"] for m in r["minutes"]], "o-", color=color, label=name)
 a1.set_ylabel("bot posts accepted per minute")
 a1.set_yscale("log")
 a1.legend()
@@ -229,36 +253,48 @@ fig.savefig(sys.argv[2], dpi=110)
     return True
 
 
+def rate_text(per_sec, unit):
+    return f"{per_sec / 1e6:.1f} M {unit}" if per_sec >= 1e5 else f"{per_sec:.0f} {unit}"
+
+
 def report(res):
-    off, on = res["runs"]
-    ratio = on["bot_posts"] / off["bot_posts"] if off["bot_posts"] else float("nan")
-    last = on["minutes"][-1]["honest_expected_wait_s"]
+    algs = res["algorithms"]
+    cols = [(a, r) for a in algs for r in algs[a]["runs"]]
+    ratio = {a: (v["runs"][1]["bot_posts"] / v["runs"][0]["bot_posts"] if v["runs"][0]["bot_posts"]
+                 else float("nan")) for a, v in algs.items()}
     L = ["# Attack simulation (`make attack-sim`)", "",
          f"Started {res['started_at']} on {res['machine']['nproc']} cores ({res['machine']['cpu_model']}), "
          f"load average {res['machine']['loadavg_at_start']} at the start: a shared machine, so absolute rates "
-         "are lower than on a quiet one; both runs share it alike.", "",
+         "are lower than on a quiet one; all runs share it alike.", "",
          f"Bot farm: {KEYS} client keys (X-Forwarded-For through TRUSTED_PROXIES=127.0.0.1/32), "
          f"{CORES} workers each solving with `powboard pow solve --threads 1`, posting as fast as budgets "
          f"and proof of work allow for {MINUTES:g} min; seed {SEED}. Honest client: one key, posts every "
          f"{HONEST_EVERY:g} s (first after {min(30.0, res['seconds'] / 2):g} s) and asks for a challenge at the end "
-         f"of every minute. Expected wait = 2^difficulty / {res['browser']['hashes_per_sec'] / 1e6:.2f} MH/s, "
-         f"the browser rate from {res['browser']['source']}.", "",
-         f"Server: defaults{' plus ' + ' '.join(f'{k}={v}' for k, v in EXTRA.items()) if EXTRA else ''}; "
-         "surge off = `POW_SURGE_BASELINE=0`.", "",
-         "| | surge off | surge on |", "| --- | --- | --- |",
-         f"| bot posts accepted | {off['bot_posts']} | {on['bot_posts']} (**{ratio:.3f}x**) |",
-         f"| bot hashes/s (expected work of accepted posts) | {off['bot_expected_hashes_per_sec'] / 1e6:.1f} M "
-         f"| {on['bot_expected_hashes_per_sec'] / 1e6:.1f} M |",
-         f"| honest posts | {off['honest_posts']} | {on['honest_posts']} |",
-         f"| honest expected wait at the end | {off['minutes'][-1]['honest_expected_wait_s']} s | **{last} s** |",
-         f"| refusals | {off['refusals'] or 'none'} | {on['refusals'] or 'none'} |", "",
-         f"Target (2 cores, 1000 keys, 10 min): surge on ≤ 1/10 of surge off: "
-         f"{'met' if ratio <= 0.1 else 'missed'} ({ratio:.3f}); honest wait at the end ≤ 10 s: "
-         f"{'met' if last is not None and last <= 10 else 'missed'} ({last} s)."
-         + ("" if (MINUTES, KEYS, CORES) == (10, 1000, 2) else " (This run's parameters differ from the target's.)"),
-         ""]
-    for r in res["runs"]:
-        L += [f"## Surge {r['label']}", "",
+         "of every minute. Expected wait = 2^difficulty / the browser rate of the algorithm:", ""]
+    L += [f"- {a}: {rate_text(v['browser']['hashes_per_sec'], v['browser']['unit'])}/s, "
+          f"{v['browser']['source']}." for a, v in algs.items()]
+    L += ["", f"Server: `POW_ALGORITHM` as named, each algorithm's defaults"
+          f"{' plus ' + ' '.join(f'{k}={v}' for k, v in EXTRA.items()) if EXTRA else ''}; "
+          "surge off = `POW_SURGE_BASELINE=0`.", "",
+          "| | " + " | ".join(f"{a}, surge {r['label']}" for a, r in cols) + " |",
+          "| --- |" + " --- |" * len(cols),
+          "| bot posts accepted | " + " | ".join(
+              f"{r['bot_posts']}" + (f" (**{ratio[a]:.3f}x**)" if r["label"] == "on" else "") for a, r in cols) + " |",
+          "| bot work/s (expected work of accepted posts) | " + " | ".join(
+              rate_text(r["bot_expected_hashes_per_sec"], algs[a]["browser"]["unit"]) for a, r in cols) + " |",
+          "| honest posts | " + " | ".join(str(r["honest_posts"]) for _, r in cols) + " |",
+          "| honest expected wait at the end | " + " | ".join(
+              f"{r['minutes'][-1]['honest_expected_wait_s']} s" for _, r in cols) + " |",
+          "| refusals | " + " | ".join(str(r["refusals"] or "none") for _, r in cols) + " |", ""]
+    for a in algs:
+        last = algs[a]["runs"][1]["minutes"][-1]["honest_expected_wait_s"]
+        L.append(f"Target for {a} (2 cores, 1000 keys, 10 min): surge on ≤ 1/10 of surge off: "
+                 f"{'met' if ratio[a] <= 0.1 else 'missed'} ({ratio[a]:.3f}); honest wait at the end ≤ 10 s: "
+                 f"{'met' if last is not None and last <= 10 else 'missed'} ({last} s)."
+                 + ("" if (MINUTES, KEYS, CORES) == (10, 1000, 2) else " (This run's parameters differ from the target's.)"))
+    L.append("")
+    for a, r in cols:
+        L += [f"## {a}, surge {r['label']}", "",
               "| minute | bot posts accepted | bot difficulty (mean / max) | surge bits | "
               "honest difficulty (client bits) | honest expected wait |",
               "| --- | --- | --- | --- | --- | --- |"]
@@ -268,7 +304,7 @@ def report(res):
                      f"| {m['honest_expected_wait_s']} s |")
         L.append("")
     if res.get("plot"):
-        L += ["![bot posts per minute and the honest wait, surge off and on](attack.png)", ""]
+        L += ["![bot posts per minute and the honest wait, per algorithm, surge off and on](attack.png)", ""]
     return "\n".join(L)
 
 
@@ -282,19 +318,23 @@ def machine():
 def main():
     rng = random.Random(SEED)
     addrs = bot_addresses(rng)
-    browser = browser_rate()
     res = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "machine": machine(),
            "seconds": MINUTES * 60,
            "settings": {"ATTACK_MINUTES": MINUTES, "ATTACK_KEYS": KEYS, "ATTACK_CORES": CORES, "ATTACK_SEED": SEED,
-                        "ATTACK_HONEST_EVERY": HONEST_EVERY, "ATTACK_SERVER_ENV": EXTRA},
-           "browser": browser, "runs": []}
-    for label, env in (("off", {"POW_SURGE_BASELINE": "0"}), ("on", {})):
-        r = run(label, env, addrs, browser["hashes_per_sec"])
-        lib.log(f"{label}: {r['bot_posts']} bot posts, last honest wait "
-                f"{r['minutes'][-1]['honest_expected_wait_s']} s")
-        res["runs"].append(r)
-    res["plot"] = plot(res["runs"], lib.BENCH / "attack.png")
+                        "ATTACK_ALGORITHM": ALGORITHMS, "ATTACK_HONEST_EVERY": HONEST_EVERY,
+                        "ATTACK_SERVER_ENV": EXTRA},
+           "algorithms": {}}
+    for algorithm in ALGORITHMS:
+        browser = browser_rate(algorithm)
+        runs = []
+        for label, env in (("off", {"POW_SURGE_BASELINE": "0"}), ("on", {})):
+            r = run(algorithm, label, env, addrs, browser["hashes_per_sec"])
+            lib.log(f"{algorithm}, surge {label}: {r['bot_posts']} bot posts, last honest wait "
+                    f"{r['minutes'][-1]['honest_expected_wait_s']} s")
+            runs.append(r)
+        res["algorithms"][algorithm] = {"browser": browser, "runs": runs}
+    res["plot"] = plot([r for v in res["algorithms"].values() for r in v["runs"]], lib.BENCH / "attack.png")
     (lib.BENCH / "attack.json").write_text(json.dumps(res, indent=1) + "\n")
     (lib.BENCH / "attack.md").write_text(report(res) + "\n")
     lib.log("wrote bench/attack.md, bench/attack.json" + (", bench/attack.png" if res["plot"] else ""))

@@ -27,6 +27,7 @@ BENCH_VENV := .data/venv-bench
 ATTACK_MINUTES ?= 10
 ATTACK_KEYS ?= 1000
 ATTACK_CORES ?= 2
+ATTACK_ALGORITHM ?= both
 
 # matplotlib for the attack simulation's plot (PyPI, in a venv of its own).
 $(BENCH_VENV)/.stamp:
@@ -36,7 +37,9 @@ $(BENCH_VENV)/.stamp:
 
 ## attack-sim: a bot farm (ATTACK_KEYS=1000 client keys solving natively on ATTACK_CORES=2 cores)
 ##             against the real server + PostgreSQL for ATTACK_MINUTES=10, surge off then on, with
-##             one honest client; writes bench/attack.md, bench/attack.json, bench/attack.png
+##             one honest client, for ATTACK_ALGORITHM=sha256|equix|both (both: side by side);
+##             writes bench/attack.md, bench/attack.json, bench/attack.png
 attack-sim: release $(BENCH_VENV)/.stamp
 	@test -f frontend/bench/results.json || { echo "attack-sim: frontend/bench/results.json missing (make bench-solver)" >&2; exit 1; }
-	ATTACK_MINUTES=$(ATTACK_MINUTES) ATTACK_KEYS=$(ATTACK_KEYS) ATTACK_CORES=$(ATTACK_CORES) python3 bench/attack_sim.py
+	ATTACK_MINUTES=$(ATTACK_MINUTES) ATTACK_KEYS=$(ATTACK_KEYS) ATTACK_CORES=$(ATTACK_CORES) \
+		ATTACK_ALGORITHM=$(ATTACK_ALGORITHM) python3 bench/attack_sim.py

@@ -1,6 +1,9 @@
 //! The per-request cost of the guards: verifying a full PoW submission (token MAC,
-//! expiry, nonce parsing and k = 16 hashes) and resolving the client key (peer +
-//! X-Forwarded-For through trusted proxies). Targets: verification ≤ 3 µs.
+//! expiry, parsing, and the puzzle: k = 16 SHA-256 hashes, or k = 4 SHA-256 checks
+//! and Equi-X verifications) for both algorithms at their default shapes, one
+//! solve attempt of each (the native solve rate per thread is its inverse), and
+//! resolving the client key (peer + X-Forwarded-For through trusted proxies).
+//! Targets: SHA-256 verification ≤ 3 µs, Equi-X ≤ a few hundred µs per post.
 //! Run with `cargo bench -p powboard --bench guards`.
 use std::{hint::black_box, net::IpAddr};
 
@@ -10,7 +13,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use powboard::{
     client_ip::{ClientIdentity, ClientIpConfig, ClientKey},
     pow::{
-        puzzle,
+        algorithm::Algorithm,
+        equix, puzzle,
         token::{self, Binding, Claims, Difficulty},
         unix_now, CheckedPow, HEADER_CHALLENGE, HEADER_NONCE, HEADER_TOKEN,
     },
@@ -20,46 +24,66 @@ use powboard::{
 fn pow_verification(c: &mut Criterion) {
     let key = SecretKey::random();
     let challenge = [0x5au8; 16];
-    // The default production shape: difficulty 22, k = 16.
-    let claims = Claims {
-        expires_at: unix_now() + 3600,
-        difficulty: Difficulty::new(22.0),
-        subpuzzles: 16,
-    };
     let client = ClientIdentity {
         addr: "198.51.100.7".parse().unwrap(),
         key: ClientKey::new("198.51.100.7".parse().unwrap(), 32, 64),
     };
     let ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
     let client_key = client.key.to_string();
-    let tok = token::issue(
-        &key,
-        &challenge,
-        &claims,
-        &Binding {
+    let now = unix_now();
+    for algorithm in [Algorithm::Sha256, Algorithm::Equix] {
+        // Each algorithm's default production shape.
+        let d = algorithm.defaults();
+        let claims = Claims {
+            algorithm,
+            expires_at: now + 3600,
+            difficulty: Difficulty::new(d.difficulty),
+            subpuzzles: d.subpuzzles,
+        };
+        let binding = Binding {
             client_key: &client_key,
             user_agent: ua.as_bytes(),
-        },
-    );
-    let nonces = puzzle::solve(&challenge, 16, puzzle::threshold(22.0, 16), 2).header_value();
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        HEADER_CHALLENGE,
-        HeaderValue::from_str(&URL_SAFE_NO_PAD.encode(challenge)).unwrap(),
-    );
-    headers.insert(HEADER_TOKEN, HeaderValue::from_str(&tok).unwrap());
-    headers.insert(HEADER_NONCE, HeaderValue::from_str(&nonces).unwrap());
-    headers.insert("user-agent", HeaderValue::from_static(ua));
-    let now = unix_now();
-    c.bench_function("pow/verify full submission (k=16, d=22)", |b| {
-        b.iter(|| {
-            let checked = CheckedPow::check(&key, black_box(&headers), &client, now).unwrap();
-            black_box(checked.verify_work().unwrap())
-        })
-    });
-    // Yardstick from the same run: one puzzle hash (one SHA-256 block), so the figure
-    // can be read as "so many hashes" on a loaded or different machine.
-    c.bench_function("pow/one puzzle hash (yardstick)", |b| {
+        };
+        let tok = token::issue(&key, &challenge, &claims, &binding);
+        let threshold = algorithm.threshold(d.difficulty, d.subpuzzles);
+        let nonces = algorithm
+            .solve(&challenge, d.subpuzzles, threshold, 2)
+            .header_value();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HEADER_CHALLENGE,
+            HeaderValue::from_str(&URL_SAFE_NO_PAD.encode(challenge)).unwrap(),
+        );
+        headers.insert(HEADER_TOKEN, HeaderValue::from_str(&tok).unwrap());
+        headers.insert(HEADER_NONCE, HeaderValue::from_str(&nonces).unwrap());
+        headers.insert("user-agent", HeaderValue::from_static(ua));
+        let shape = format!("k={}, d={}", d.subpuzzles, d.difficulty);
+        c.bench_function(
+            &format!("pow/{algorithm}/verify full submission ({shape})"),
+            |b| {
+                b.iter(|| {
+                    let checked =
+                        CheckedPow::check(&key, algorithm, black_box(&headers), &client, now)
+                            .unwrap();
+                    black_box(checked.verify_work().unwrap())
+                })
+            },
+        );
+        c.bench_function(
+            &format!("pow/{algorithm}/cheap checks only (MAC, expiry, parsing)"),
+            |b| {
+                b.iter(|| {
+                    black_box(
+                        CheckedPow::check(&key, algorithm, black_box(&headers), &client, now)
+                            .is_ok(),
+                    )
+                })
+            },
+        );
+    }
+    // One attempt of each algorithm (one thread): the native solve rate per thread is
+    // 1 / this. The SHA-256 one is also the yardstick of the SHA-256 figures above.
+    c.bench_function("pow/sha256/one attempt (one puzzle hash)", |b| {
         b.iter(|| {
             black_box(puzzle::prefix_u64(
                 black_box(&challenge),
@@ -68,8 +92,13 @@ fn pow_verification(c: &mut Criterion) {
             ))
         })
     });
-    c.bench_function("pow/cheap checks only (MAC, expiry, nonce parsing)", |b| {
-        b.iter(|| black_box(CheckedPow::check(&key, black_box(&headers), &client, now).is_ok()))
+    let mut memory = ::equix::SolverMemory::new();
+    let mut nonce = 0u64;
+    c.bench_function("pow/equix/one attempt (one Equi-X solve, JIT)", |b| {
+        b.iter(|| {
+            nonce += 1;
+            black_box(equix::solutions_of(&challenge, 3, nonce, &mut memory))
+        })
     });
 }
 

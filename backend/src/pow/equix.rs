@@ -31,14 +31,26 @@ const SOLUTION_HEX: usize = 2 * Solution::NUM_BYTES;
 /// expects 2; 13% of seeds have none). README "Equi-X" says how to repeat it.
 pub const MU: f64 = 1.9945;
 
-/// `min(2^64 - 1, floor(2^64 * k * MU / 2^difficulty))`: with about `MU` candidates
-/// per attempt, `difficulty` is log2 of the expected attempts over the k sub-puzzles.
+/// The threshold at which one attempt succeeds with probability `q = k / 2^d`, so
+/// that `d` is exactly log2 of the expected attempts over the k sub-puzzles. An
+/// attempt has N ~ Poisson(MU) candidates (measured: 13.4% of seeds have none,
+/// Poisson says 13.6%), each below the threshold with probability p, so it
+/// succeeds with probability `1 - e^(-MU p)`: `p = -ln(1 - q) / MU`, and the
+/// threshold is `min(2^64 - 1, max(1, floor(2^64 p)))`; `q >= 1` saturates. For
+/// hard challenges this is `2^64 k / (MU 2^d)`. (The first sketch multiplied by MU
+/// where more candidates per attempt call for a lower threshold: the default 4
+/// bits would have cost 6.3 attempts, 2.7 bits.)
 pub fn threshold(difficulty: f64, subpuzzles: u8) -> u64 {
-    let t = f64::from(subpuzzles) * MU * (64.0 - difficulty).exp2();
+    let q = f64::from(subpuzzles) * (-difficulty).exp2();
+    if q >= 1.0 {
+        return u64::MAX;
+    }
+    let p = -(-q).ln_1p() / MU;
+    let t = p * 18_446_744_073_709_551_616.0;
     if t >= 18_446_744_073_709_551_616.0 {
         u64::MAX
     } else {
-        t as u64
+        (t as u64).max(1)
     }
 }
 
@@ -242,9 +254,16 @@ mod tests {
     }
 
     #[test]
-    fn thresholds_scale_with_mu() {
+    fn thresholds_give_the_expected_attempts() {
         assert_eq!(threshold(0.0, 4), u64::MAX);
+        assert_eq!(threshold(2.0, 4), u64::MAX);
         assert_eq!(threshold(64.0, 1), 1);
         assert!(threshold(4.5, 4) < threshold(4.0, 4) && threshold(4.5, 4) > threshold(5.0, 4));
+        // Success per attempt 1 - e^(-MU p) is k / 2^d again (the default: 4 of 16).
+        let p = threshold(4.0, 4) as f64 / 2f64.powi(64);
+        assert!((1.0 - (-MU * p).exp() - 0.25).abs() < 1e-12);
+        // Hard challenges: the linear form 2^64 k MU / 2^d within a part in 10^4.
+        let linear = 4.0 * (64.0f64 - 20.0).exp2() / MU;
+        assert!((threshold(20.0, 4) as f64 / linear - 1.0).abs() < 1e-4);
     }
 }

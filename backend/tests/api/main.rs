@@ -13,6 +13,8 @@ mod listings_api;
 mod metrics;
 mod moderation;
 mod openapi;
+mod pow_equix;
+mod pow_equix_vectors;
 mod pow_guard;
 mod pow_vectors;
 mod read_caches;
