@@ -3,6 +3,9 @@
 
 FRONTEND := frontend
 FRONTEND_STAMP := $(FRONTEND)/node_modules/.installed
+# The Equi-X kernel the solver loads, built by `make equix-wasm` (mk/solver.mk).
+EQUIX_CRATE := $(FRONTEND)/wasm/equix
+EQUIX_WASM := $(FRONTEND)/src/features/pow/solver/equix/equix.wasm
 
 .PHONY: frontend-deps frontend-build frontend-check frontend-e2e frontend-test frontend-dev
 
@@ -20,12 +23,12 @@ FRONTEND_INPUTS := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/de
 ## frontend-build: production build into frontend/dist (the server's WEB_DIR), with .gz/.br siblings
 frontend-build: $(FRONTEND)/dist/index.html
 
-$(FRONTEND)/dist/index.html: $(FRONTEND_STAMP) $(FRONTEND_INPUTS)
+$(FRONTEND)/dist/index.html: $(FRONTEND_STAMP) $(FRONTEND_INPUTS) $(EQUIX_WASM)
 	cd $(FRONTEND) && npx tsc -b && npx vite build
 	touch $@
 
 ## frontend-check: typecheck, lint, format check and unit tests
-frontend-check: frontend-deps
+frontend-check: frontend-deps equix-wasm
 	cd $(FRONTEND) && npx tsc -b
 	cd $(FRONTEND) && npx eslint --max-warnings=0 .
 	cd $(FRONTEND) && npx prettier --check .

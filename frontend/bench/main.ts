@@ -8,7 +8,11 @@ import {
   type Challenge,
   type SolveProgress,
 } from "../src/features/pow/solver";
+import { equixRate, equixSolves } from "./equix";
 import type { RateReply, RateRequest } from "./rate-worker";
+
+// run.mjs drives the Equi-X rows itself, alternating with the native bench.
+(window as unknown as { __equix: unknown }).__equix = { rate: equixRate, solves: equixSolves };
 
 const params = new URLSearchParams(location.search);
 const RATE_MS = Number(params.get("rateMs") ?? 2000);
@@ -117,6 +121,7 @@ async function solveRuns(n: number) {
 }
 
 async function main() {
+  if (params.get("only") === "equix") return { userAgent: navigator.userAgent };
   log(`workers: ${defaultWorkerCount()} (hardwareConcurrency ${navigator.hardwareConcurrency})`);
   const single = await singleThreadRates();
   const multi = await multiWorkerRate(4000);

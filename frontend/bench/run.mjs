@@ -1,7 +1,9 @@
 // `make bench-solver`: builds bench/ with Vite, serves it on 127.0.0.1, runs it in
 // headless Chromium, prints a table and writes bench/results.json.
-// Options: CHROMIUM (default /usr/bin/chromium), BENCH_QUERY (e.g. "rounds=1&solves=3").
-import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
+// Options: CHROMIUM (default /usr/bin/chromium), BENCH_QUERY (e.g. "rounds=1&solves=3";
+// "only=equix" keeps the SHA-256 rows of the last results.json), and for the Equi-X
+// rows (equix-bench.mjs) EQUIX_ROUNDS, EQUIX_MS, EQUIX_SOLVES, EQUIX_DIFFICULTY, EQUIX_K.
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +11,7 @@ import { format } from "prettier";
 import { build } from "vite";
 
 import { launchBrowser } from "../e2e/browser.mjs";
+import { equixRows, runEquix, runEquixSingleThreadedV8 } from "./equix-bench.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "out");
@@ -37,6 +40,7 @@ const url = `http://127.0.0.1:${server.address().port}/?${process.env.BENCH_QUER
 
 const browser = await launchBrowser();
 let result;
+let equix;
 try {
   const page = await browser.newPage();
   page.on("console", (m) => console.log(`  [page] ${m.text()}`));
@@ -44,15 +48,33 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => window.__bench, null, { timeout: 600_000, polling: 500 });
   result = await page.evaluate(() => window.__bench);
+  if (!result.error) equix = await runEquix(page);
 } finally {
   await browser.close();
-  server.close();
 }
+// The Equi-X per-thread rate once more with all of V8's work on the worker's thread.
+if (equix) {
+  const v8 = await launchBrowser(["--js-flags=--single-threaded"]);
+  try {
+    const page = await v8.newPage();
+    await page.goto(url.replace("?", "?only=equix&"));
+    await page.waitForFunction(() => window.__bench, null, { timeout: 60_000, polling: 500 });
+    equix.singleThreadedV8 = await runEquixSingleThreadedV8(page);
+  } finally {
+    await v8.close();
+  }
+}
+server.close();
 if (result.error) {
   console.error(`benchmark failed: ${result.error}`);
   process.exit(1);
 }
 
+const onlyEquix = !result.singleThread;
+if (onlyEquix) {
+  const last = JSON.parse(readFileSync(join(here, "results.json"), "utf8"));
+  result = { ...last, userAgent: result.userAgent };
+}
 const s = result.singleThread;
 const d = result.difficulty22k16;
 const mh = (x) => `${(x / 1e6).toFixed(2)} MH/s`;
@@ -71,11 +93,18 @@ const rows = [
     "  long tasks (run@ms:duration)",
     d.longTasks.map((t) => `${t.run}@${t.atMs}:${t.ms}`).join(" ") || "none",
   ],
+  ...equixRows(equix),
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`\n${result.userAgent}`);
+if (onlyEquix) console.log("(SHA-256 rows: from the last results.json, not measured now)");
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 // Formatted as prettier would, so `prettier --check .` stays green after a run.
-const json = JSON.stringify({ date: new Date().toISOString(), ...result });
+const date = new Date().toISOString();
+const json = JSON.stringify({
+  date: onlyEquix ? result.date : date,
+  ...result,
+  equix: { date, ...equix },
+});
 writeFileSync(join(here, "results.json"), await format(json, { parser: "json" }));
 console.log(`\nwrote ${join(here, "results.json")}`);

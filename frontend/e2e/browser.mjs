@@ -8,8 +8,11 @@ import { repoRoot } from "./server.mjs";
 
 export const screenshotDir = path.join(repoRoot, "artifacts", "screenshots");
 
-/** Debian's Chromium with the flags this closed network needs (CHROMIUM_BIN or CHROMIUM overrides the path). */
-export async function launchBrowser() {
+/**
+ * Debian's Chromium with the flags this closed network needs (CHROMIUM_BIN or
+ * CHROMIUM overrides the path), plus `extraArgs` (the solver bench's V8 flags).
+ */
+export async function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_BIN ?? process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
@@ -22,6 +25,7 @@ export async function launchBrowser() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -77,7 +77,8 @@ describe("getChallenge", () => {
     const serverDate = new Date(Date.now() + 3_600_000).toUTCString();
     reply = json(200, challengeJson, { "Cache-Control": "no-store", Date: serverDate });
     const got = await api.getChallenge();
-    expect(got?.challenge).toEqual(challengeJson);
+    // A server without `algorithm` (before issue 21) means sha256.
+    expect(got?.challenge).toEqual({ ...challengeJson, algorithm: "sha256" });
     expect(requests[0]?.url).toBe("/api/pow/challenge");
     // One hour ahead, within the Date header's one-second resolution.
     expect(Math.abs((got?.clockOffsetMs ?? 0) - 3_600_000)).toBeLessThan(1500);
@@ -97,7 +98,7 @@ describe("getChallenge", () => {
       write_budget: { limit: 5, remaining: 0, retry_after_secs: 42 },
     };
     reply = json(200, explained);
-    expect((await api.getChallenge())?.challenge).toEqual(explained);
+    expect((await api.getChallenge())?.challenge).toEqual({ ...explained, algorithm: "sha256" });
     reply = json(200, { ...challengeJson, write_budget: null });
     expect((await api.getChallenge())?.challenge.write_budget).toBeNull();
   });
@@ -105,7 +106,21 @@ describe("getChallenge", () => {
   it("leaves out a malformed explanation instead of refusing a solvable challenge", async () => {
     reply = json(200, { ...challengeJson, breakdown: { base: "x" }, write_budget: 3 });
     const got = await api.getChallenge();
-    expect(got?.challenge).toEqual(challengeJson);
+    expect(got?.challenge).toEqual({ ...challengeJson, algorithm: "sha256" });
+  });
+
+  it("keeps the challenge's algorithm, so the solver runs that puzzle", async () => {
+    reply = json(200, { ...challengeJson, algorithm: "equix" });
+    expect((await api.getChallenge())?.challenge.algorithm).toBe("equix");
+    reply = json(200, { ...challengeJson, algorithm: "sha256" });
+    expect((await api.getChallenge())?.challenge.algorithm).toBe("sha256");
+  });
+
+  it("rejects an algorithm it cannot solve as BAD_RESPONSE", async () => {
+    reply = json(200, { ...challengeJson, algorithm: "hashwx" });
+    expect((await caught(api.getChallenge())).code).toBe("BAD_RESPONSE");
+    reply = json(200, { ...challengeJson, algorithm: 7 });
+    expect((await caught(api.getChallenge())).code).toBe("BAD_RESPONSE");
   });
 
   it("rejects a malformed threshold as BAD_RESPONSE", async () => {

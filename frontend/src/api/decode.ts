@@ -54,7 +54,14 @@ export function decodeChallenge(v: unknown): Challenge {
   if (!Number.isInteger(subpuzzles) || subpuzzles < 1 || subpuzzles > 256) {
     throw new DecodeError("subpuzzles: expected an integer in 1..=256");
   }
+  // The puzzle to solve: absent from servers before issue 21, which mean sha256. One
+  // this client cannot solve fails here, not later in the workers.
+  const algorithm = o["algorithm"] === undefined ? "sha256" : str(o, "algorithm");
+  if (algorithm !== "sha256" && algorithm !== "equix") {
+    throw new DecodeError(`algorithm: expected sha256 or equix, not ${algorithm.slice(0, 20)}`);
+  }
   const challenge: Challenge = {
+    algorithm,
     challenge: str(o, "challenge"),
     difficulty: num(o, "difficulty"),
     subpuzzles,

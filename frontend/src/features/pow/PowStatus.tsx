@@ -113,7 +113,7 @@ function PhaseDetail({
             <Reasons reasons={difficultyReasons(phase.challenge)} />
             <p className="tabular-nums text-xs" data-testid="pow-progress">
               {p
-                ? `Anti-spam check: ${formatHashRate(p.hashRate)} · ${Math.round(pct)}% of expected work`
+                ? `Anti-spam check: ${formatHashRate(p.hashRate, p.algorithm)} · ${Math.round(pct)}% of expected work`
                 : "Anti-spam check: starting…"}
             </p>
           </div>

@@ -4,21 +4,26 @@
 
 import type { Challenge } from "@/api";
 
-import { expectedHashesPerSubpuzzle, parseThreshold } from "./solver/layout";
+import { algorithmOf } from "./solver";
+import { parseThreshold } from "./solver/layout";
+import { puzzleFor } from "./solver/puzzle";
 
 /** A part of the difficulty below this many bits is noise, not a reason. */
 const NOTABLE_BITS = 0.05;
 
-/** Expected hashes to solve the whole challenge: k * 2^64 / threshold. */
-export function expectedHashes(ch: Pick<Challenge, "threshold" | "subpuzzles">): number {
-  return ch.subpuzzles * expectedHashesPerSubpuzzle(parseThreshold(ch.threshold));
+type Priced = Pick<Challenge, "threshold" | "subpuzzles"> & { algorithm?: string };
+
+/**
+ * Expected work units to solve the whole challenge, in the algorithm's unit: hashes
+ * (k * 2^64 / threshold) for sha256, Equi-X attempts for equix.
+ */
+export function expectedHashes(ch: Priced): number {
+  const puzzle = puzzleFor(algorithmOf(ch));
+  return ch.subpuzzles * puzzle.expectedPerSubpuzzle(parseThreshold(ch.threshold));
 }
 
-/** Expected seconds to solve `ch` at `hashRate`, or null without a usable rate. */
-export function expectedSeconds(
-  ch: Pick<Challenge, "threshold" | "subpuzzles">,
-  hashRate: number | null,
-): number | null {
+/** Expected seconds to solve `ch` at `hashRate` (its algorithm's unit), or null without a usable rate. */
+export function expectedSeconds(ch: Priced, hashRate: number | null): number | null {
   if (hashRate === null || !Number.isFinite(hashRate) || hashRate <= 0) return null;
   return expectedHashes(ch) / hashRate;
 }

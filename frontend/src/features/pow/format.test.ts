@@ -9,6 +9,11 @@ describe("formatHashRate", () => {
     expect(formatHashRate(4_200_000)).toBe("4.2 M hashes/s");
     expect(formatHashRate(25_000_000)).toBe("25 M hashes/s");
   });
+  it("says attempts/s for Equi-X, whose attempts are slow and few", () => {
+    expect(formatHashRate(27.4, "equix")).toBe("27 attempts/s");
+    expect(formatHashRate(1500, "equix")).toBe("2 k attempts/s");
+    expect(formatHashRate(950, "sha256")).toBe("950 hashes/s");
+  });
   it("shows a dash before the first measurement", () => {
     expect(formatHashRate(0)).toBe("–");
     expect(formatHashRate(Number.NaN)).toBe("–");

@@ -6,7 +6,12 @@
 //! through useSyncExternalStore (see usePowSession).
 
 import type { ApiClient, Challenge, PowProof } from "@/api";
-import { solveChallenge, type SolveHandle, type SolveProgress } from "@/features/pow/solver";
+import {
+  algorithmOf,
+  solveChallenge,
+  type SolveHandle,
+  type SolveProgress,
+} from "@/features/pow/solver";
 import { retryDelayMs } from "@/lib/retry";
 
 import { expectedSeconds } from "./explain";
@@ -215,7 +220,7 @@ export class PowSession {
       }, expiresIn),
     );
 
-    const estimate = expectedSeconds(challenge, knownHashRate());
+    const estimate = expectedSeconds(challenge, knownHashRate(algorithmOf(challenge)));
     const solving = { kind: "solving", challenge, restart, writeWaitUntil } as const;
     this.set({ ...solving, progress: null, etaSeconds: estimate });
     const startedAt = performance.now();
@@ -233,7 +238,7 @@ export class PowSession {
     const nonces = await attempt.solver.promise;
     if (this.attempt !== attempt) throw new Superseded("replaced");
     const measured = last as SolveProgress | null;
-    if (measured) rememberHashRate(measured.hashRate, measured.hashes);
+    if (measured) rememberHashRate(measured.hashRate, measured.hashes, measured.algorithm);
     const seconds = (performance.now() - startedAt) / 1000;
     this.set({ kind: "solved", challenge, seconds, writeWaitUntil });
     this.scheduleRenewal(attempt);

@@ -1,10 +1,15 @@
-//! What runs inside one search worker: takes jobs, scans nonce prefixes with the
-//! kernel in short slices, reports progress and solutions, and between slices
-//! yields to its event loop so a new job (or none) takes effect within a slice.
+//! What runs inside one search worker. `workerHandler` builds the engine of the
+//! challenge's algorithm: the SHA-256 `SearchEngine` here, or its sibling in
+//! equix/engine.ts. Either takes jobs, works in short slices, reports progress and
+//! solutions, and between slices yields to its event loop so a new job (or none)
+//! takes effect within a slice.
 
 import { SUFFIXES, decodeChallenge, nonceOf, parseThreshold, prefixWords } from "./layout";
 import { createJsKernel, createWasmKernel, type Kernel } from "./kernel";
+import { EquixEngine } from "./equix/engine";
+import { createEquixKernel } from "./equix/kernel";
 import type { FromWorker, Job, ToWorker } from "./protocol";
+import { makeYielder } from "./yield";
 
 /** Work between two looks at the inbox: long enough to amortize, short enough to react. */
 const SLICE_MS = 20;
@@ -27,21 +32,7 @@ export class SearchEngine {
   ) {
     this.challenge = decodeChallenge(challenge);
     this.threshold = parseThreshold(threshold);
-    if (yieldNow) {
-      this.yieldNow = yieldNow;
-      this.close = () => {};
-      return;
-    }
-    // A message to ourselves is a task without setTimeout's 4 ms clamp in browsers.
-    const channel = new MessageChannel();
-    let wake: () => void = () => {};
-    channel.port1.onmessage = () => wake();
-    this.yieldNow = () =>
-      new Promise<void>((resolve) => {
-        wake = resolve;
-        channel.port2.postMessage(null);
-      });
-    this.close = () => channel.port1.close();
+    ({ yieldNow: this.yieldNow, close: this.close } = makeYielder(yieldNow));
   }
 
   /** Replaces the current job (null = stop searching). */
@@ -86,19 +77,27 @@ export class SearchEngine {
 }
 
 /**
- * A worker's message handler (worker.ts wires it to `self`): `init` builds the kernel
- * and the engine, `job` hands it work. Returns the handler and a way to stop.
- * `yieldNow` replaces the MessageChannel yield (Node drains a MessageChannel before
- * its timers, so in-process tests yield with setTimeout).
+ * A worker's message handler (worker.ts wires it to `self`): `init` builds the
+ * algorithm's kernel and engine, `job` hands it work. Returns the handler and a way
+ * to stop. `yieldNow` replaces the MessageChannel yield (see yield.ts).
  */
 export function workerHandler(post: (message: FromWorker) => void, yieldNow?: () => Promise<void>) {
-  let engine: SearchEngine | null = null;
+  let engine: { setJob(job: Job | null): void; close(): void } | null = null;
   const handle = (message: ToWorker) => {
     try {
       if (message.type === "init") {
-        const kernel = message.module ? createWasmKernel(message.module) : createJsKernel();
-        engine = new SearchEngine(kernel, message.challenge, message.threshold, post, yieldNow);
-        post({ type: "ready", kernel: kernel.name });
+        if (message.algorithm === "equix") {
+          if (!message.module) throw new Error("the equix solver needs its wasm module");
+          const kernel = createEquixKernel(message.module);
+          const challenge = decodeChallenge(message.challenge);
+          const threshold = parseThreshold(message.threshold);
+          engine = new EquixEngine(kernel, challenge, threshold, post, yieldNow);
+          post({ type: "ready", kernel: kernel.name });
+        } else {
+          const kernel = message.module ? createWasmKernel(message.module) : createJsKernel();
+          engine = new SearchEngine(kernel, message.challenge, message.threshold, post, yieldNow);
+          post({ type: "ready", kernel: kernel.name });
+        }
       } else {
         if (!engine) throw new Error("job before init");
         engine.setJob(message.job);

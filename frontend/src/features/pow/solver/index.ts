@@ -1,35 +1,50 @@
 //! The browser proof-of-work solver (DESIGN "Proof of work"): Web Workers, one per
-//! core (at most 8), each running the generated WASM SIMD kernel, or the scalar
-//! TypeScript kernel where WASM SIMD is missing.
+//! core (at most 8). For sha256 each runs the generated WASM SIMD kernel, or the
+//! scalar TypeScript kernel where WASM SIMD is missing; for equix, the Equi-X
+//! kernel (equix/kernel.ts), which needs WebAssembly but no SIMD.
 
 import { simdSupported } from "./kernel";
 import { decodeChallenge, isCanonicalNonce, parseThreshold } from "./layout";
 import { runSolve, type WorkerLike } from "./scheduler";
 import { digestSolves, powDigest } from "./sha256";
-import type { Challenge, SolveHandle, SolveProgress } from "./types";
+import { algorithmOf, type Challenge, type SolveHandle, type SolveProgress } from "./types";
 
-export type { Challenge, SolveHandle, SolveProgress } from "./types";
+export type { Algorithm, Challenge, SolveHandle, SolveProgress } from "./types";
+export { algorithmOf } from "./types";
 export { isCanonicalNonce } from "./layout";
 export { powDigest } from "./sha256";
 
 const MAX_WORKERS = 8;
 
 let compiled: Promise<WebAssembly.Module | null> | null = null;
+let compiledEquix: Promise<WebAssembly.Module> | null = null;
 
-/** The SIMD kernel compiled once per page (off the main thread), or null without SIMD. */
+/** A module compiled off the main thread. */
+async function compileUrl(url: URL): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    // A server sending another Content-Type than application/wasm.
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status}`);
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+}
+
+/** The SIMD kernel compiled once per page, or null without SIMD. */
 function simdModule(): Promise<WebAssembly.Module | null> {
   compiled ??= (async () => {
     if (!simdSupported()) return null;
-    const url = new URL("./generated/kernel-simd.wasm", import.meta.url);
-    try {
-      return await WebAssembly.compileStreaming(fetch(url));
-    } catch {
-      // A server sending another Content-Type than application/wasm.
-      const response = await fetch(url);
-      return WebAssembly.compile(await response.arrayBuffer());
-    }
+    return compileUrl(new URL("./generated/kernel-simd.wasm", import.meta.url));
   })().catch(() => null);
   return compiled;
+}
+
+/** The Equi-X kernel compiled once per page; there is no fallback without it. */
+function equixModule(): Promise<WebAssembly.Module> {
+  compiledEquix ??= compileUrl(new URL("./equix/equix.wasm", import.meta.url));
+  compiledEquix.catch(() => (compiledEquix = null));
+  return compiledEquix;
 }
 
 export function defaultWorkerCount(): number {
@@ -47,20 +62,22 @@ export function solveChallenge(
   );
   let inner: SolveHandle | null = null;
   let cancelled = false;
-  const promise = simdModule().then((module) => {
-    if (cancelled) throw new DOMException("proof of work cancelled", "AbortError");
-    const workers: WorkerLike[] = [];
-    for (let i = 0; i < count; i++) {
-      workers.push(
-        new Worker(new URL("./worker.ts", import.meta.url), {
-          type: "module",
-          name: `pow-solver-${i}`,
-        }) as unknown as WorkerLike,
-      );
-    }
-    inner = runSolve(ch, workers, module, opts?.onProgress);
-    return inner.promise;
-  });
+  const promise = Promise.resolve()
+    .then(() => (algorithmOf(ch) === "equix" ? equixModule() : simdModule()))
+    .then((module) => {
+      if (cancelled) throw new DOMException("proof of work cancelled", "AbortError");
+      const workers: WorkerLike[] = [];
+      for (let i = 0; i < count; i++) {
+        workers.push(
+          new Worker(new URL("./worker.ts", import.meta.url), {
+            type: "module",
+            name: `pow-solver-${i}`,
+          }) as unknown as WorkerLike,
+        );
+      }
+      inner = runSolve(ch, workers, module, opts?.onProgress);
+      return inner.promise;
+    });
   return {
     promise,
     cancel() {

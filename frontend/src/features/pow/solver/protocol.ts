@@ -1,8 +1,12 @@
 //! Messages between the main-thread scheduler and the search workers.
 
 import type { KernelName } from "./kernel";
+import type { Algorithm } from "./types";
 
-/** Search sub-puzzle `index` from nonce prefix `prefix` upward until solved or replaced. */
+/**
+ * Search sub-puzzle `index` from `prefix` upward until solved or replaced: a 15-digit
+ * nonce prefix for sha256, the first nonce for equix.
+ */
 export interface Job {
   index: number;
   prefix: number;
@@ -11,7 +15,8 @@ export interface Job {
 export type ToWorker =
   | {
       type: "init";
-      /** The compiled SIMD kernel, or null to use the scalar fallback. */
+      algorithm: Algorithm;
+      /** sha256: the compiled SIMD kernel, or null for the scalar fallback; equix: its kernel. */
       module: WebAssembly.Module | null;
       challenge: string;
       threshold: string;
@@ -19,8 +24,8 @@ export type ToWorker =
   | { type: "job"; job: Job | null };
 
 export type FromWorker =
-  | { type: "ready"; kernel: KernelName }
-  /** Hashes computed since the previous report. */
+  | { type: "ready"; kernel: KernelName | "equix-wasm" }
+  /** Work units (hashes, or Equi-X attempts) done since the previous report. */
   | { type: "progress"; hashes: number }
   | { type: "found"; index: number; nonce: string; hashes: number }
   | { type: "failed"; message: string };

@@ -3,34 +3,10 @@
 import { describe, expect, it } from "vitest";
 
 import { verifySolution } from ".";
-import { workerHandler } from "./engine";
-import type { FromWorker, Job, ToWorker } from "./protocol";
+import type { FromWorker } from "./protocol";
 import { runSolve, type WorkerLike } from "./scheduler";
-import { loadVectors, simdModuleFromDisk } from "./testing";
+import { InProcessWorker, loadVectors, simdModuleFromDisk } from "./testing";
 import type { Challenge, SolveProgress } from "./types";
-
-/** The worker.ts handler behind the WorkerLike interface, messages delivered as tasks. */
-class InProcessWorker implements WorkerLike {
-  onmessage: ((event: MessageEvent<FromWorker>) => void) | null = null;
-  onerror: ((event: ErrorEvent) => void) | null = null;
-  terminated = false;
-  readonly jobs: (Job | null)[] = [];
-  private readonly inner = workerHandler(
-    (data) =>
-      setTimeout(() => !this.terminated && this.onmessage?.({ data } as MessageEvent<FromWorker>)),
-    () => new Promise((resolve) => setTimeout(resolve, 0)),
-  );
-
-  postMessage(message: ToWorker): void {
-    if (message.type === "job") this.jobs.push(message.job);
-    setTimeout(() => !this.terminated && this.inner.handle(message));
-  }
-
-  terminate(): void {
-    this.terminated = true;
-    this.inner.stop();
-  }
-}
 
 const vectors = loadVectors().vectors;
 const challengeOf = (v: (typeof vectors)[number]): Challenge => ({

@@ -1,13 +1,13 @@
 //! The main-thread side of a solve: hands sub-puzzles to workers, gives idle workers
 //! a disjoint nonce stripe of a sub-puzzle still open (so the last sub-puzzles are
-//! searched by every worker), checks each reported nonce with the reference hash,
+//! searched by every worker), checks each reported nonce cheaply (puzzle.ts),
 //! and turns the workers' hash counts into progress. It only reacts to messages, so
 //! the main thread stays free.
 
-import { PREFIX_MIN, decodeChallenge, expectedHashesPerSubpuzzle, parseThreshold } from "./layout";
+import { decodeChallenge, parseThreshold } from "./layout";
 import type { FromWorker, ToWorker } from "./protocol";
-import { digestSolves, powDigest } from "./sha256";
-import type { Challenge, SolveHandle, SolveProgress } from "./types";
+import { STRIPES, puzzleFor } from "./puzzle";
+import { algorithmOf, type Challenge, type SolveHandle, type SolveProgress } from "./types";
 
 /** What the scheduler needs of a worker; a Web Worker has this shape. */
 export interface WorkerLike {
@@ -18,9 +18,6 @@ export interface WorkerLike {
 }
 
 const PROGRESS_EVERY_MS = 100;
-/** 90 stripes of 10^13 prefixes (10^17 nonces each) fit in the 15-digit prefix space. */
-const STRIPES = 90;
-const STRIPE_PREFIXES = 10_000_000_000_000;
 
 export function runSolve(
   ch: Challenge,
@@ -28,10 +25,12 @@ export function runSolve(
   module: WebAssembly.Module | null,
   onProgress?: (p: SolveProgress) => void,
 ): SolveHandle {
+  const algorithm = algorithmOf(ch);
+  const puzzle = puzzleFor(algorithm);
   const k = ch.subpuzzles;
   const threshold = parseThreshold(ch.threshold);
   const challenge = decodeChallenge(ch.challenge);
-  const perSubpuzzle = expectedHashesPerSubpuzzle(threshold);
+  const perSubpuzzle = puzzle.expectedPerSubpuzzle(threshold);
   const nonces: (string | null)[] = new Array<string | null>(k).fill(null);
   const assigned: (number | null)[] = workers.map(() => null);
   const stripesUsed = new Array<number>(k).fill(0);
@@ -64,6 +63,7 @@ export function runSolve(
     const hashRate = hashes / seconds;
     const remaining = (k - solved) * perSubpuzzle;
     onProgress({
+      algorithm,
       hashes,
       expectedHashes: k * perSubpuzzle,
       hashRate,
@@ -88,7 +88,7 @@ export function runSolve(
     }
     if (index < 0) return null;
     const stripe = stripesUsed[index]!++ % STRIPES;
-    return { index, prefix: PREFIX_MIN + stripe * STRIPE_PREFIXES };
+    return { index, prefix: puzzle.stripeStart(stripe) };
   };
 
   const give = (w: number) => {
@@ -100,7 +100,7 @@ export function runSolve(
   const onFound = (w: number, index: number, nonce: string) => {
     if (index < 0 || index >= k || nonces[index] !== null) return;
     // A wrong nonce would only earn a 403 later: fail loudly here instead.
-    if (!digestSolves(powDigest(challenge, index, nonce), threshold)) {
+    if (!puzzle.solves(challenge, index, nonce, threshold)) {
       finish(new Error(`solver kernel returned a wrong nonce for sub-puzzle ${index}`));
       return;
     }
@@ -142,6 +142,7 @@ export function runSolve(
       worker.onerror = (event) => finish(new Error(`solver worker error: ${event.message}`));
       worker.postMessage({
         type: "init",
+        algorithm,
         module,
         challenge: ch.challenge,
         threshold: ch.threshold,
