@@ -121,7 +121,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: the database answers within 2 s. */
+    /**
+     * Readiness: the database answers within 2 s. The rate-limit store's state is a
+     *     detail, never a reason to be unready.
+     */
     get: operations["readyz"];
     put?: never;
     post?: never;
@@ -251,6 +254,9 @@ export interface components {
       | "REQUEST_TIMEOUT"
       | "NOT_FOUND"
       | "METHOD_NOT_ALLOWED"
+      | "URI_TOO_LONG"
+      | "HEADERS_TOO_LARGE"
+      | "NOT_IMPLEMENTED"
       | "UNAVAILABLE"
       | "INTERNAL";
     ErrorDetail: {
@@ -260,6 +266,7 @@ export interface components {
     };
     /** @description The answer of both probes. */
     Health: {
+      rate_store?: null | components["schemas"]["RateStoreState"];
       /** @description `ok`, `ready`, or `database unavailable`. */
       status: string;
     };
@@ -290,6 +297,16 @@ export interface components {
        *     indexes a string), sorted, not overlapping; empty without `q`.
        */
       highlights: number[][];
+    };
+    /** @description The shared rate-limit store as this instance's latest check found it. */
+    RateStoreState: {
+      /**
+       * @description During an outage, why the latest check failed: `timeout`, `refused`,
+       *     `no_socket`, `auth`, `database`, `io`, `server`, `bad_answer` or `other`.
+       */
+      reason?: string | null;
+      /** @description `shared` (Redis answers) or `fallback` (this instance counts alone). */
+      state: string;
     };
   };
   responses: never;
@@ -462,8 +479,8 @@ export interface operations {
         };
       };
       /**
-       * @description INVALID_INPUT (the body is not a JSON object with exactly a `body` string, or
-       *     its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
+       * @description INVALID_INPUT (the body is not a JSON object with exactly a `body` string, names
+       *     a key twice, or its text breaks the text rules) or POW_REQUIRED (PoW is on and an X-PoW-*
        *     header is missing).
        */
       400: {
