@@ -205,8 +205,9 @@ async fn a_challenges_lifetime_grows_with_its_difficulty(pool: PgPool) {
     let ch = app.challenge().await;
     let pow = common::solve(&ch);
     let parts: Vec<&str> = pow.token.split(':').collect();
-    let later = (parts[1].parse::<u64>().unwrap() + 1000).to_string();
-    let forged = [parts[0], &later, parts[2], parts[3], parts[4]].join(":");
+    // v2:<algorithm>:<expires_at>:<difficulty>:<k>:<mac>
+    let later = (parts[2].parse::<u64>().unwrap() + 1000).to_string();
+    let forged = [parts[0], parts[1], &later, parts[3], parts[4], parts[5]].join(":");
     let res = app
         .post_solved(
             r#"{"body":"forged"}"#,
